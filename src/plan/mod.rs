@@ -1,0 +1,192 @@
+//! plan: turns the cleared data into the list of documents to produce.
+//!
+//! Each [`DocJob`] knows everything about its document before rendering: kind, audience,
+//! unit, template and data, its gallring (from `retention`), where it is stored, a stable
+//! opaque id, its output path and its version — the sha256 of its inputs (template sources,
+//! data, stamp fields other than id and version). Jobs come out in a fixed order (unit,
+//! kind, subject), so the manifest never depends on threads.
+
+mod folders;
+mod ids;
+mod schedules;
+mod unit_docs;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::diag::Diagnostic;
+use crate::privacy::Cleared;
+use crate::render::Templates;
+use crate::retention::{Gallring, Rules, SECRECY_TEXT};
+
+pub use ids::{doc_id, path_component};
+
+/// Who may see a document: all staff, or only the enhetschef (restricted, under `begransad/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    Personal,
+    Enhetschef,
+}
+
+/// One document to produce.
+#[derive(Clone, Debug)]
+pub struct DocJob {
+    pub id: String,
+    /// The manifest `kind` (`schema`, `genomforandeplan`, …).
+    pub kind: &'static str,
+    pub unit: String,
+    pub audience: Audience,
+    /// Path relative to `out/`.
+    pub path: String,
+    pub template: &'static str,
+    /// `{doc, stamp, title}` as the template sees them.
+    pub context: Value,
+    pub gallring: Gallring,
+    pub storage: String,
+    /// sha256 hex of the inputs.
+    pub version: String,
+    /// The person the document is about (for `--person`); never printed by plan.
+    pub person: Option<String>,
+    /// The service day of dated documents.
+    pub date: Option<NaiveDate>,
+    /// How it is listed to people (egenkontroll, shred list): kind label and printed subject.
+    pub label: String,
+    pub subject: String,
+    pub attachments: Vec<Arc<Vec<u8>>>,
+}
+
+impl crate::render::Job for DocJob {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn template(&self) -> &str {
+        self.template
+    }
+    fn context(&self) -> &Value {
+        &self.context
+    }
+    fn attachments(&self) -> &[Arc<Vec<u8>>] {
+        &self.attachments
+    }
+}
+
+impl DocJob {
+    /// The first 8 hex digits of the version, as printed in the stamp.
+    pub fn short_version(&self) -> &str {
+        &self.version[..8]
+    }
+}
+
+/// Which documents a run covers.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    /// The service days: `--date` and `--days`.
+    pub days: Vec<NaiveDate>,
+}
+
+/// What a builder hands over for one document; [`Planner::finish`] makes it a [`DocJob`].
+pub struct Draft<'a> {
+    pub kind: &'static str,
+    pub template: &'static str,
+    pub unit: &'a str,
+    pub audience: Audience,
+    /// What makes this document distinct within its kind and unit (e.g. signature and day).
+    pub key: String,
+    pub anchor: Option<NaiveDate>,
+    pub storage: &'a str,
+    pub title: String,
+    pub label: &'a str,
+    pub subject: String,
+    pub person: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub doc: Value,
+    pub attachments: Vec<Arc<Vec<u8>>>,
+    /// Overrides the retention kind (e.g. `blankett_skyddad`); defaults to `kind`.
+    pub retention_kind: Option<&'static str>,
+}
+
+/// Shared state for the builders: the rules, the templates (for version hashes).
+pub struct Planner<'a> {
+    pub rules: &'a Rules,
+    pub templates: &'a Templates,
+    lib_hash: [u8; 32],
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(rules: &'a Rules, templates: &'a Templates) -> Planner<'a> {
+        let lib = templates.source("lib.typ").unwrap_or_default();
+        Planner { rules, templates, lib_hash: Sha256::digest(lib.as_bytes()).into() }
+    }
+
+    pub fn finish(&self, d: Draft) -> DocJob {
+        let retention_kind = d.retention_kind.unwrap_or(d.kind);
+        let gallring = self.rules.resolve(retention_kind, d.anchor);
+        let id = doc_id(d.kind, d.unit, &d.key);
+        let mut context = json!({
+            "doc": d.doc,
+            "title": d.title,
+            "stamp": { "secrecy": SECRECY_TEXT, "gallring": gallring.stamp_text(), "place": d.storage },
+        });
+        let mut h = Sha256::new();
+        h.update(self.lib_hash);
+        h.update(self.templates.source(d.template).unwrap_or_default().as_bytes());
+        h.update(serde_json::to_vec(&context).expect("json values serialise"));
+        for a in &d.attachments {
+            h.update(Sha256::digest(a.as_slice()));
+        }
+        let version = hex(&h.finalize());
+        context["stamp"]["id"] = json!(id);
+        context["stamp"]["short"] = json!(&version[..8]);
+        let unit_dir = path_component(d.unit);
+        let path = match d.audience {
+            Audience::Personal => format!("{unit_dir}/{}/{id}.pdf", d.kind),
+            Audience::Enhetschef => format!("{unit_dir}/begransad/{}/{id}.pdf", d.kind),
+        };
+        DocJob {
+            id,
+            kind: d.kind,
+            unit: d.unit.to_string(),
+            audience: d.audience,
+            path,
+            template: d.template,
+            context,
+            gallring,
+            storage: d.storage.to_string(),
+            version,
+            person: d.person,
+            date: d.date,
+            label: d.label.to_string(),
+            subject: d.subject,
+            attachments: d.attachments,
+        }
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every document of the pack for `scope`, in a fixed order. `diagnostics` are the run's
+/// messages about input: each unit's egenkontroll lists the problems that affect it.
+pub fn plan(cleared: &Cleared, scope: &Scope, rules: &Rules, templates: &Templates, diagnostics: &[Diagnostic]) -> Vec<DocJob> {
+    let planner = Planner::new(rules, templates);
+    let mut jobs = Vec::new();
+    schedules::plan(cleared, scope, &planner, &mut jobs);
+    folders::plan(cleared, scope, &planner, &mut jobs);
+    unit_docs::plan(cleared, scope, &planner, &mut jobs);
+    // Last: the egenkontroll lists every other current document of its unit.
+    unit_docs::egenkontroll(cleared, scope, &planner, diagnostics, &mut jobs);
+    jobs.sort_by(|a, b| (&a.unit, a.audience, a.kind, &a.path).cmp(&(&b.unit, b.audience, b.kind, &b.path)));
+    jobs
+}
+
+/// Swedish weekday name.
+pub fn weekday_sv(d: NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"][d.weekday().num_days_from_monday() as usize]
+}

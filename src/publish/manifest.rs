@@ -1,0 +1,49 @@
+//! `out/manifest.json`: what is published now (the contract is in FORMATS.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Audience;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub generated_for: String,
+    pub documents: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub kind: String,
+    pub unit: String,
+    pub audience: Audience,
+    pub path: String,
+    pub pages: usize,
+    pub version: String,
+    pub gallring: String,
+    /// The service day of a dated document (schedules, planerade besök).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// How the document is listed to people (egenkontroll, shred list): kind and subject
+    /// as printed (a printed identity, never a protected person's real name).
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub storage: String,
+    /// The service date of the run that printed this version.
+    #[serde(default)]
+    pub printed: String,
+}
+
+impl Manifest {
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.documents.iter().find(|e| e.id == id)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("manifest serialises");
+        v.push(b'\n');
+        v
+    }
+}

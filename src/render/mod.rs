@@ -1,0 +1,164 @@
+//! render: Typst as a library. Takes the planned documents, returns PDF bytes.
+//!
+//! One [`Renderer`] per run holds the shared base (fonts, Typst library, `lib.typ`, the run
+//! date) and the templates. [`Renderer::render_all`] is the only parallel code in reservpack:
+//! plain threads with large stacks pull documents in plan order (Typst overflows rayon's
+//! default stacks, and typst-pdf's writer yields into rayon, so documents are not driven
+//! from a rayon pool — see DESIGN.md). Each document compiles alone, a panic fails only that
+//! document, and Typst's memo cache is evicted as we go so memory stays flat.
+//! Output bytes depend only on the input: the date Typst sees is `--date`, the PDF carries no
+//! timestamp, and its creator is fixed.
+
+mod templates;
+mod world;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use typst::foundations::Smart;
+use typst_layout::PagedDocument;
+use typst_pdf::PdfOptions;
+
+pub use templates::{BUILTIN as BUILTIN_TEMPLATES, TemplateError, Templates, string_literal};
+pub use world::MAX_ATTACHMENTS;
+
+/// What render needs of one document; `plan::DocJob` provides it.
+pub trait Job: Sync {
+    /// Stable opaque document id (for messages and the PDF's identifier).
+    fn id(&self) -> &str;
+    fn template(&self) -> &str;
+    /// The template's context: `doc` (the data view), `stamp`, `title`.
+    fn context(&self) -> &serde_json::Value;
+    fn attachments(&self) -> &[Arc<Vec<u8>>];
+}
+
+impl<J: Job + ?Sized> Job for &J {
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+    fn template(&self) -> &str {
+        (**self).template()
+    }
+    fn context(&self) -> &serde_json::Value {
+        (**self).context()
+    }
+    fn attachments(&self) -> &[Arc<Vec<u8>>] {
+        (**self).attachments()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("dokument {id}: {source}")]
+    Template { id: String, source: TemplateError },
+    #[error("dokument {id}: Typst: {message}")]
+    Typst { id: String, message: String },
+    #[error("dokument {id}: internt fel vid sättningen (panik); dokumentet hoppades över")]
+    Panic { id: String },
+    #[error("dokument {id}: kunde inte skrivas: {source}")]
+    Write { id: String, source: std::io::Error },
+}
+
+/// A rendered document: its PDF and page count.
+pub struct Pdf {
+    pub bytes: Vec<u8>,
+    pub pages: usize,
+}
+
+pub struct Renderer {
+    base: world::Base,
+    templates: Templates,
+}
+
+impl Renderer {
+    pub fn new(templates: Templates, today: NaiveDate) -> Result<Renderer, TemplateError> {
+        let lib = templates.source("lib.typ")?.to_string();
+        Ok(Renderer { base: world::Base::new(&lib, today), templates })
+    }
+
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// Fills the template and compiles one document to PDF.
+    pub fn render_one(&self, job: &dyn Job) -> Result<Pdf, RenderError> {
+        let id = job.id().to_string();
+        let source = self
+            .templates
+            .render(job.template(), job.context())
+            .map_err(|source| RenderError::Template { id: id.clone(), source })?;
+        let world = self.base.world(source, job.attachments());
+        let document = typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|diags| RenderError::Typst { id: id.clone(), message: describe(&diags) })?;
+        let options = PdfOptions {
+            ident: Smart::Custom(id.clone()),
+            creator: Smart::Custom(Some("reservpack".into())),
+            timestamp: None,
+            tagged: false,
+            ..PdfOptions::default()
+        };
+        let bytes = typst_pdf::pdf(&document, &options)
+            .map_err(|diags| RenderError::Typst { id: id.clone(), message: describe(&diags) })?;
+        Ok(Pdf { bytes, pages: document.pages().len() })
+    }
+
+    /// Renders every job on `threads` plain threads; `sink(index, pdf)` stores each result
+    /// as soon as it is ready (it runs on the worker thread). Returns, in job order, each
+    /// document's page count or its error. `done` is called once per finished document.
+    pub fn render_all<J, S>(&self, jobs: &[J], threads: usize, done: &(dyn Fn() + Sync), sink: S) -> Vec<Result<usize, RenderError>>
+    where
+        J: Job,
+        S: Fn(usize, &Pdf) -> std::io::Result<()> + Sync,
+    {
+        let next = AtomicUsize::new(0);
+        let finished = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<usize, RenderError>>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for _ in 0..threads.max(1) {
+                std::thread::Builder::new()
+                    .stack_size(64 << 20)
+                    .spawn_scoped(scope, || {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(job) = jobs.get(i) else { break };
+                            let outcome = catch_unwind(AssertUnwindSafe(|| self.render_one(job)))
+                                .unwrap_or_else(|_| Err(RenderError::Panic { id: job.id().to_string() }))
+                                .and_then(|pdf| {
+                                    sink(i, &pdf).map_err(|source| RenderError::Write { id: job.id().to_string(), source })?;
+                                    Ok(pdf.pages)
+                                });
+                            results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+                            done();
+                            if finished.fetch_add(1, Ordering::Relaxed) % 16 == 15 {
+                                typst::comemo::evict(4);
+                            }
+                        }
+                    })
+                    .expect("spawning a render thread");
+            }
+        });
+        typst::comemo::evict(0);
+        results
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .map(|r| r.expect("every job was taken by a worker"))
+            .collect()
+    }
+}
+
+/// Typst diagnostics as one line: the messages only (no source excerpt, which could hold data).
+fn describe(diags: &[typst::diag::SourceDiagnostic]) -> String {
+    let mut out: Vec<String> = diags.iter().map(|d| d.message.to_string()).collect();
+    out.dedup();
+    out.join("; ")
+}
+
+/// Configures rayon's global pool, which Typst uses inside one compile: two threads with
+/// large stacks (the default 2 MiB overflows in Typst under load). Call once, early.
+pub fn init_thread_pool(threads: usize) {
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).stack_size(32 << 20).build_global();
+}

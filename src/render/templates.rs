@@ -1,0 +1,169 @@
+//! Templates: Typst source with minijinja tags, embedded in the binary, overridable per file.
+//!
+//! Every `{{ value }}` prints as a Typst *literal* — a string in quotes with escapes, a number,
+//! `true`/`false`, `none`, an array `(a, b,)` or a dictionary `(key: v,)` — never as markup.
+//! So a name such as `#set page(fill: red)` or `]` stays text: user data cannot change a
+//! document's structure. Templates therefore use values in code position:
+//! `#schedule({{ doc }})`, `#text({{ name }})`. (`|safe` would bypass this; no template uses it,
+//! and a test checks that.)
+
+use std::path::Path;
+
+use minijinja::value::ValueKind;
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
+
+/// The built-in templates: (file name, source). `lib.typ` is plain Typst shared by all.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("lib.typ", include_str!("../../templates/lib.typ")),
+    ("schema.typ", include_str!("../../templates/schema.typ")),
+];
+
+/// The templates in force: built-ins, each replaceable by a file of the same name in an
+/// override directory (`mallkatalog` in config).
+pub struct Templates {
+    env: Environment<'static>,
+    sources: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("kan inte läsa mallen {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("mallen {name}: {message}")]
+    Syntax { name: String, message: String },
+    #[error("mallen {name} finns inte")]
+    Missing { name: String },
+    #[error("mallen {name} kunde inte fyllas i: {message}")]
+    Render { name: String, message: String },
+}
+
+impl Templates {
+    pub fn load(override_dir: Option<&Path>) -> Result<Templates, TemplateError> {
+        let mut sources = Vec::new();
+        for (name, builtin) in BUILTIN {
+            let text = match override_dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|source| TemplateError::Read { path: path.display().to_string(), source })?,
+                None => builtin.to_string(),
+            };
+            sources.push((name.to_string(), text));
+        }
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
+        env.set_formatter(|out, _state, value| write_literal(out, value));
+        for (name, text) in &sources {
+            if name.ends_with(".typ") && name != "lib.typ" {
+                env.add_template_owned(name.clone(), text.clone())
+                    .map_err(|e| TemplateError::Syntax { name: name.clone(), message: e.to_string() })?;
+            }
+        }
+        Ok(Templates { env, sources })
+    }
+
+    /// The source text of a template (for the document version hash, and `lib.typ` for Typst).
+    pub fn source(&self, name: &str) -> Result<&str, TemplateError> {
+        self.sources
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+            .ok_or_else(|| TemplateError::Missing { name: name.into() })
+    }
+
+    /// Fills a template with `context` and returns Typst source.
+    pub fn render(&self, name: &str, context: &serde_json::Value) -> Result<String, TemplateError> {
+        let tmpl = self.env.get_template(name).map_err(|_| TemplateError::Missing { name: name.into() })?;
+        tmpl.render(Value::from_serialize(context))
+            .map_err(|e| TemplateError::Render { name: name.into(), message: e.to_string() })
+    }
+}
+
+/// Writes `value` as a Typst literal.
+fn write_literal(out: &mut minijinja::Output, value: &Value) -> Result<(), Error> {
+    let mut s = String::new();
+    literal(&mut s, value)?;
+    out.write_str(&s).map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
+}
+
+fn literal(s: &mut String, value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => s.push_str("none"),
+        ValueKind::Bool => s.push_str(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number => {
+            if let Ok(i) = i64::try_from(value.clone()) {
+                s.push_str(&i.to_string());
+            } else {
+                let f = f64::try_from(value.clone()).unwrap_or(0.0);
+                s.push_str(&format!("{f:?}"));
+            }
+        }
+        ValueKind::String => string_literal(s, value.as_str().unwrap_or_default()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            s.push('(');
+            for item in value.try_iter()? {
+                literal(s, &item)?;
+                s.push(',');
+            }
+            s.push(')');
+        }
+        ValueKind::Map => {
+            s.push('(');
+            let mut any = false;
+            for key in value.try_iter()? {
+                let k = key.as_str().unwrap_or_default();
+                string_literal(s, k);
+                s.push_str(": ");
+                literal(s, &value.get_item(&key)?)?;
+                s.push(',');
+                any = true;
+            }
+            if !any {
+                s.push(':');
+            }
+            s.push(')');
+        }
+        _ => string_literal(s, &value.to_string()),
+    }
+    Ok(())
+}
+
+/// A Typst string literal: quotes, with `\`, `"` and every control character escaped.
+pub fn string_literal(s: &mut String, text: &str) {
+    s.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => s.push_str("\\\\"),
+            '"' => s.push_str("\\\""),
+            '\n' => s.push_str("\\n"),
+            '\t' => s.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                s.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_print_as_typst_literals() {
+        let t = Templates::load(None).unwrap();
+        let mut env = Environment::new();
+        env.set_formatter(|out, _state, value| write_literal(out, value));
+        let ctx = serde_json::json!({"a": "#set page(fill: red)\"]\\\n", "n": 3, "l": ["x", null, true], "m": {}});
+        let out = env.render_str("{{ a }}|{{ n }}|{{ l }}|{{ m }}", &ctx).unwrap();
+        assert_eq!(out, r##""#set page(fill: red)\"]\\\n"|3|("x",none,true,)|(:)"##);
+        assert!(t.source("lib.typ").unwrap().contains("#let"));
+    }
+
+    #[test]
+    fn no_builtin_template_bypasses_escaping() {
+        for (name, text) in BUILTIN {
+            assert!(!text.contains("|safe") && !text.contains("| safe"), "{name} uses |safe");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The Typst world: one shared [`Base`] (fonts, library, `lib.typ`, fixed file ids, the run
+//! date) and a cheap [`DocWorld`] per document that adds that document's main source.
+//!
+//! Typst interns file ids globally, at most 65,535 per process and never freed, so every id
+//! here is fixed and interned once: `/main.typ` (each document's own source, served by its
+//! `DocWorld`), `/lib.typ`, and `/bilaga-N.pdf` for attached PDFs (supporting routines).
+
+use std::sync::{Arc, LazyLock};
+
+use chrono::{Datelike, NaiveDate};
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+/// The fonts, embedded: Noto Sans for the body (legible, full Swedish coverage) and
+/// fallbacks so Arabic, Hebrew, symbols and emoji print as themselves. Licence: fonts/OFL.txt.
+const FONT_FILES: &[&[u8]] = &[
+    include_bytes!("../../fonts/NotoSans-Regular.ttf"),
+    include_bytes!("../../fonts/NotoSans-Bold.ttf"),
+    include_bytes!("../../fonts/NotoSans-Italic.ttf"),
+    include_bytes!("../../fonts/NotoSans-BoldItalic.ttf"),
+    include_bytes!("../../fonts/NotoSansArabic-Regular.ttf"),
+    include_bytes!("../../fonts/NotoSansArabic-Bold.ttf"),
+    include_bytes!("../../fonts/NotoSansHebrew-Regular.ttf"),
+    include_bytes!("../../fonts/NotoSansHebrew-Bold.ttf"),
+    include_bytes!("../../fonts/NotoSansSymbols-Regular.ttf"),
+    include_bytes!("../../fonts/NotoSansSymbols2-Regular.ttf"),
+    include_bytes!("../../fonts/NotoColorEmoji.ttf"),
+];
+
+/// How many attached PDFs one document may embed.
+pub const MAX_ATTACHMENTS: usize = 32;
+
+struct Ids {
+    main: FileId,
+    lib: FileId,
+    attachments: Vec<FileId>,
+}
+
+fn intern(path: &str) -> FileId {
+    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("fixed path is valid")).intern()
+}
+
+static IDS: LazyLock<Ids> = LazyLock::new(|| Ids {
+    main: intern("/main.typ"),
+    lib: intern("/lib.typ"),
+    attachments: (0..MAX_ATTACHMENTS).map(|i| intern(&format!("/bilaga-{i}.pdf"))).collect(),
+});
+
+/// What every document shares. Built once per run; `&Base` is handed to all worker threads.
+pub struct Base {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    lib: Source,
+    today: Datetime,
+}
+
+impl Base {
+    pub fn new(lib_source: &str, today: NaiveDate) -> Base {
+        let fonts: Vec<Font> = FONT_FILES.iter().flat_map(|data| Font::iter(Bytes::new(*data))).collect();
+        let book = FontBook::from_fonts(&fonts);
+        let today = Datetime::from_ymd(today.year(), today.month() as u8, today.day() as u8)
+            .expect("a valid calendar date");
+        Base {
+            library: LazyHash::new(Library::builder().build()),
+            book: LazyHash::new(book),
+            fonts,
+            lib: Source::new(IDS.lib, lib_source.to_string()),
+            today,
+        }
+    }
+
+    /// A world for one document whose main source is `main`.
+    pub fn world<'a>(&'a self, main: String, attachments: &'a [Arc<Vec<u8>>]) -> DocWorld<'a> {
+        DocWorld { base: self, main: Source::new(IDS.main, main), attachments }
+    }
+}
+
+/// One document's world: the shared base plus its own main source and attachments.
+pub struct DocWorld<'a> {
+    base: &'a Base,
+    main: Source,
+    attachments: &'a [Arc<Vec<u8>>],
+}
+
+impl World for DocWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.base.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.base.book
+    }
+
+    fn main(&self) -> FileId {
+        IDS.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == IDS.main {
+            Ok(self.main.clone())
+        } else if id == IDS.lib {
+            Ok(self.base.lib.clone())
+        } else {
+            Err(not_found(id))
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == IDS.main {
+            return Ok(Bytes::from_string(self.main.clone()));
+        }
+        if id == IDS.lib {
+            return Ok(Bytes::from_string(self.base.lib.clone()));
+        }
+        match IDS.attachments.iter().position(|a| *a == id) {
+            Some(i) if i < self.attachments.len() => Ok(Bytes::new(self.attachments[i].as_ref().clone())),
+            _ => Err(not_found(id)),
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.base.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        Some(self.base.today)
+    }
+}
+
+fn not_found(id: FileId) -> FileError {
+    FileError::NotFound(id.get().vpath().get_without_slash().into())
+}
