@@ -30,6 +30,51 @@ pub enum Command {
     Check(CheckArgs),
     /// Skriver fiktiva testdata i exportformatet (för demo, tester och prestandamätning).
     Fixtures(FixturesArgs),
+    /// Tar bort digitala kopior vars gallringsdatum har passerat och håller manifestet sant.
+    Gallra(GallraArgs),
+    /// Säger om ett utskrivet blad (dokument-id och kort version) är aktuellt eller ersatt.
+    Verify(VerifyArgs),
+    /// Skickar utskriftsbuntar till en skrivare med lp (CUPS).
+    Print(PrintArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GallraArgs {
+    /// Utkatalogen med det publicerade packet.
+    #[arg(long, value_name = "KATALOG")]
+    pub out: PathBuf,
+    /// Dagen som gallringsdatum jämförs med (standard: i dag, svensk tid).
+    #[arg(long, value_name = "ÅÅÅÅ-MM-DD", value_parser = parse_date)]
+    pub today: Option<chrono::NaiveDate>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// Utkatalogen med det publicerade packet.
+    #[arg(long, value_name = "KATALOG")]
+    pub out: PathBuf,
+    /// Dokument-id som det står på bladet (t.ex. GP-1A2B3C4D5E).
+    #[arg(value_name = "DOKUMENT_ID")]
+    pub doc_id: String,
+    /// Versionen som den står på bladet (de första 8 tecknen efter "v", eller hela).
+    #[arg(value_name = "VERSION")]
+    pub version: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PrintArgs {
+    /// Utkatalogen med det publicerade packet.
+    #[arg(long, value_name = "KATALOG")]
+    pub out: PathBuf,
+    /// Skriv bara ut denna enhets buntar.
+    #[arg(long, value_name = "ID")]
+    pub unit: Option<String>,
+    /// Skrivarens namn i CUPS (standard: skrivare i konfigurationen, annars systemets standard).
+    #[arg(long, value_name = "NAMN")]
+    pub printer: Option<String>,
+    /// Visa lp-kommandona utan att köra dem.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(clap::Args, Debug)]

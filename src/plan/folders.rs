@@ -1,8 +1,199 @@
 //! The reserve folder per care recipient (personkort, genomförandeplan, uppdrag,
 //! hälso- och sjukvårdsbeställningar, reserve forms) and, for a protected person, the
 //! restricted ordinary file.
+//!
+//! Every document here is built from the person's *general* views (`ClearedPerson`: the
+//! printed identity, the general or fictive personkort, plan, assignments without `larm`,
+//! orders). Only [`restricted`] reads `ClearedPerson::restricted`, and its one document has
+//! audience `enhetschef`. Keys are `person_id` plus a discriminator and never hold
+//! version-ish data, so a person's documents keep their ids from version to version.
 
-use super::{DocJob, Planner, Scope};
-use crate::privacy::Cleared;
+use serde_json::{Value, json};
 
-pub fn plan(_cleared: &Cleared, _scope: &Scope, _planner: &Planner, _jobs: &mut Vec<DocJob>) {}
+use super::{Audience, DocJob, Draft, Planner, Scope, doc_id};
+use crate::model::Unit;
+use crate::privacy::{Cleared, ClearedPerson};
+
+/// Seed 001: "Personakt i aktskåp/dokumentskåp".
+pub const STORAGE_PERSON_FILE: &str = "Personakt i aktskåp/dokumentskåp";
+/// Seed 002 §8.2: the fictive file "förvaras tillsammans med övriga akter".
+pub const STORAGE_FICTIVE_FILE: &str = "Fiktiv akt (förvaras med övriga akter)";
+/// Seed 002 §8.2: the ordinary file of a protected person.
+pub const STORAGE_RESTRICTED_FILE: &str = "Ordinarie akt – förvaras inlåst, åtskild från övriga akter, endast behöriga";
+
+pub fn plan(cleared: &Cleared, _scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
+    for person in &cleared.persons {
+        let Some(unit) = cleared.units.iter().find(|u| u.id == person.unit) else { continue };
+        let folder = Folder { planner, person, unit };
+        folder.documents(jobs);
+        if person.restricted.is_some() {
+            folder.restricted(jobs);
+        }
+    }
+}
+
+/// One person's folder: what every document of it shares.
+struct Folder<'a> {
+    planner: &'a Planner<'a>,
+    person: &'a ClearedPerson,
+    unit: &'a Unit,
+}
+
+/// What differs between the documents of a folder.
+struct Doc {
+    kind: &'static str,
+    template: &'static str,
+    label: &'static str,
+    /// Distinguishes documents of one kind for the same person (never version-ish data).
+    discriminator: String,
+    anchor: Option<chrono::NaiveDate>,
+    doc: Value,
+    retention_kind: Option<&'static str>,
+}
+
+impl Folder<'_> {
+    fn storage(&self) -> &'static str {
+        if self.person.is_protected() { STORAGE_FICTIVE_FILE } else { STORAGE_PERSON_FILE }
+    }
+
+    /// The fields every folder document's data starts with.
+    fn base(&self) -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("unit_id".into(), json!(self.unit.id));
+        m.insert("unit_name".into(), json!(self.unit.name));
+        m.insert("identity".into(), json!(self.person.identity));
+        m
+    }
+
+    fn with(&self, extra: Value) -> Value {
+        let mut m = self.base();
+        if let Value::Object(extra) = extra {
+            m.extend(extra);
+        }
+        Value::Object(m)
+    }
+
+    fn push(&self, jobs: &mut Vec<DocJob>, d: Doc) {
+        let key = format!("{}\u{0}{}", self.person.id, d.discriminator);
+        let id = doc_id(d.kind, &self.unit.id, &key);
+        jobs.push(self.planner.finish(Draft {
+            kind: d.kind,
+            template: d.template,
+            unit: &self.unit.id,
+            audience: Audience::Personal,
+            key,
+            anchor: d.anchor,
+            storage: self.storage(),
+            title: format!("{} {} {}", d.label, self.unit.id, id),
+            label: d.label,
+            subject: self.person.identity.name.clone(),
+            person: Some(self.person.id.clone()),
+            date: None,
+            doc: d.doc,
+            attachments: Vec::new(),
+            retention_kind: d.retention_kind,
+        }));
+    }
+
+    fn documents(&self, jobs: &mut Vec<DocJob>) {
+        let p = self.person;
+        self.push(jobs, Doc {
+            kind: "personkort",
+            template: "personkort.typ",
+            label: "Personkort",
+            discriminator: "personkort".into(),
+            anchor: None,
+            doc: self.with(json!({ "card": p.card, "fictive": p.is_protected() })),
+            retention_kind: None,
+        });
+        if let Some(plan) = &p.plan {
+            self.push(jobs, Doc {
+                kind: "genomforandeplan",
+                template: "genomforandeplan.typ",
+                label: "Genomförandeplan",
+                discriminator: "genomforandeplan".into(),
+                anchor: None,
+                doc: self.with(json!({ "plan": plan })),
+                retention_kind: None,
+            });
+        }
+        for a in &p.assignments {
+            self.push(jobs, Doc {
+                kind: "uppdrag",
+                template: "uppdrag.typ",
+                label: "Uppdragsbeskrivning",
+                discriminator: format!("uppdrag\u{0}{}", a.number),
+                anchor: None,
+                doc: self.with(json!({ "assignment": a })),
+                retention_kind: None,
+            });
+        }
+        for o in &p.orders {
+            self.push(jobs, Doc {
+                kind: "hsl",
+                template: "hsl.typ",
+                label: "Hälso- och sjukvårdsbeställning",
+                discriminator: o.key.clone(),
+                anchor: Some(o.received_date),
+                doc: self.with(json!({ "order": o })),
+                retention_kind: None,
+            });
+        }
+        // 002 §8.6: a protected person's notes are kept in the fictive file at most two months.
+        let keep = if p.is_protected() {
+            "Ifylld blankett förvaras i akten i högst två månader och strimlas sedan eller läggs i sekretesstunna."
+        } else {
+            "Ifylld blankett förvaras i personakten tills anteckningarna är överförda och gallras sedan enligt rutinen för dokumentation."
+        };
+        self.push(jobs, Doc {
+            kind: "blankett",
+            template: "daganteckningar.typ",
+            label: "Reservblankett för daganteckningar",
+            discriminator: "person\u{0}daganteckningar".into(),
+            anchor: None,
+            doc: self.with(json!({ "keep": keep })),
+            retention_kind: p.is_protected().then_some("blankett_skyddad"),
+        });
+        self.push(jobs, Doc {
+            kind: "blankett",
+            template: "avvikelse.typ",
+            label: "Reservrapport för avvikelser",
+            discriminator: "person\u{0}avvikelse".into(),
+            anchor: None,
+            doc: self.with(json!({})),
+            retention_kind: None,
+        });
+    }
+
+    /// The ordinary file of a protected person (issue 4): audience enhetschef, under
+    /// `begransad/`. Its listed subject is the case number, never a name.
+    fn restricted(&self, jobs: &mut Vec<DocJob>) {
+        let Some(r) = &self.person.restricted else { return };
+        let key = format!("{}\u{0}akt", self.person.id);
+        let id = doc_id("akt_skyddad", &self.unit.id, &key);
+        jobs.push(self.planner.finish(Draft {
+            kind: "akt_skyddad",
+            template: "akt_skyddad.typ",
+            unit: &self.unit.id,
+            audience: Audience::Enhetschef,
+            key,
+            anchor: None,
+            storage: STORAGE_RESTRICTED_FILE,
+            title: format!("Ordinarie akt {} {}", self.unit.id, id),
+            label: "Ordinarie akt (begränsad)",
+            subject: format!("Ärende {}", self.person.identity.case_number),
+            person: Some(self.person.id.clone()),
+            date: None,
+            doc: json!({
+                "unit_id": self.unit.id,
+                "unit_name": self.unit.name,
+                "case_number": self.person.identity.case_number,
+                "card": r.card,
+                "plan": r.plan,
+                "assignments": r.assignments,
+            }),
+            attachments: Vec::new(),
+            retention_kind: None,
+        }));
+    }
+}

@@ -32,6 +32,14 @@ pub fn doc_id(kind: &str, unit: &str, key: &str) -> String {
     format!("{prefix}-{}", super::hex(&digest[..5]).to_uppercase())
 }
 
+/// An opaque, stable key for a person (manifest `person`): a hash of the person_id.
+pub fn person_key(person_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"person\0");
+    h.update(person_id.as_bytes());
+    super::hex(&h.finalize()[..6])
+}
+
 /// A unit id as a directory name: kept when it is plain (letters, digits, `-`, `_`, at most
 /// 40 characters), otherwise replaced by a hash so no export value can shape a path.
 pub fn path_component(s: &str) -> String {

@@ -23,7 +23,7 @@ use crate::privacy::Cleared;
 use crate::render::Templates;
 use crate::retention::{Gallring, Rules, SECRECY_TEXT};
 
-pub use ids::{doc_id, path_component};
+pub use ids::{doc_id, path_component, person_key};
 
 /// Who may see a document: all staff, or only the enhetschef (restricted, under `begransad/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]

@@ -31,6 +31,10 @@ pub struct Entry {
     pub subject: String,
     #[serde(default)]
     pub storage: String,
+    /// An opaque hash of the person the document is about (for `--person` and for finding
+    /// the documents of a person who left); never the person_id itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
     /// The service date of the run that printed this version.
     #[serde(default)]
     pub printed: String,

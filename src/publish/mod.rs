@@ -11,6 +11,7 @@
 //! next run. An advisory lock (flock on `out/.lock`) refuses a second concurrent run and is
 //! released by the kernel if a run dies. Folders are 0700 and files 0600 (personal data).
 
+mod diff;
 mod manifest;
 
 use std::fs::{self, File, OpenOptions};
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use fs4::fs_std::FileExt;
 
+pub use diff::Diff;
 pub use manifest::{Entry, Manifest};
 
 const PACKS: &str = ".packs";
@@ -117,6 +119,11 @@ impl Publisher {
     /// Writes a file into the new generation.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         write_private(&self.stage.join(rel), bytes)
+    }
+
+    /// The directory of the generation being built (for tools that write many files).
+    pub fn stage_dir(&self) -> &Path {
+        &self.stage
     }
 
     /// Carries an unchanged file over from the published generation (a hard link).

@@ -1,0 +1,30 @@
+//! The subcommands. Each takes its parsed flags and returns the exit code (FORMATS.md).
+
+pub mod check;
+pub mod fixtures;
+pub mod gallra;
+pub mod generate;
+pub mod print;
+pub mod verify;
+
+use chrono::NaiveDate;
+use reservpack::diag::Diagnostic;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_PROBLEMS: u8 = 3;
+pub const EXIT_LOCKED: u8 = 4;
+
+/// Tomorrow in Europe/Stockholm: the default service day.
+pub fn tomorrow() -> NaiveDate {
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm);
+    now.date_naive().succ_opt().unwrap_or(now.date_naive())
+}
+
+/// Messages about input go to stderr, one per line, in the contract's form.
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
