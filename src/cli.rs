@@ -88,8 +88,8 @@ pub struct GenerateArgs {
     /// Besöksdagen som scheman gäller (ÅÅÅÅ-MM-DD). Standard: i morgon (svensk tid).
     #[arg(long, value_name = "ÅÅÅÅ-MM-DD", value_parser = parse_date)]
     pub date: Option<chrono::NaiveDate>,
-    /// Antal dagar från --date (t.ex. 3 på fredagar för helgen).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=31))]
+    /// Antal dagar från --date (t.ex. 3 på fredagar för helgen). Standard: 1.
+    #[arg(long, value_name = "N", default_value_t = 1, hide_default_value = true, value_parser = clap::value_parser!(u32).range(1..=31))]
     pub days: u32,
     /// Skapa om bara denna omsorgstagares dokument (person_id).
     #[arg(long, value_name = "ID")]
@@ -130,11 +130,11 @@ pub enum ScaleArg {
 
 #[derive(clap::Args, Debug)]
 pub struct FixturesArgs {
-    /// Storlek.
-    #[arg(long, value_enum)]
+    /// Storlek: demo (två enheter), unit (en enhet, ~150 personer) eller city (~120 enheter).
+    #[arg(long, value_enum, value_name = "STORLEK", hide_possible_values = true)]
     pub scale: ScaleArg,
-    /// Frö för slumpen: samma frö ger samma filer.
-    #[arg(long, default_value_t = 1)]
+    /// Frö för slumpen: samma frö ger samma filer. Standard: 1.
+    #[arg(long, value_name = "N", default_value_t = 1, hide_default_value = true)]
     pub seed: u64,
     /// Katalogen som filerna skrivs till.
     #[arg(long, value_name = "KATALOG")]

@@ -7,20 +7,26 @@ mod commands;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::error::{ContextKind, ErrorKind};
+use clap::{CommandFactory, FromArgMatches};
 
 use reservpack::publish::PublishError;
 
 use cli::{Cli, Command};
+
 use commands::{EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match swedish_command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(EXIT_OK);
+        }
+        Err(e) => {
+            eprintln!("fel: {}", usage_error(&e));
+            eprintln!("Se `reservpack --help` eller `reservpack <kommando> --help`.");
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     tracing_subscriber::fmt()
@@ -46,5 +52,69 @@ fn main() -> ExitCode {
             let locked = matches!(e.downcast_ref::<PublishError>(), Some(PublishError::Locked { .. }));
             ExitCode::from(if locked { EXIT_LOCKED } else { EXIT_FAILED })
         }
+    }
+}
+
+/// The clap command with Swedish headings, usage lines and help texts.
+fn swedish_command() -> clap::Command {
+    const TEMPLATE: &str = "{about-with-newline}\nAnvändning: {usage}\n\n{all-args}{after-help}";
+    let usages = [
+        ("generate", "reservpack generate --input KATALOG --out KATALOG [--date ÅÅÅÅ-MM-DD] [--days N] [--person ID] [--unit ID] [--strict] [--config FIL]"),
+        ("check", "reservpack check --input KATALOG [--config FIL]"),
+        ("fixtures", "reservpack fixtures --scale demo|unit|city [--seed N] --out KATALOG"),
+        ("gallra", "reservpack gallra --out KATALOG [--today ÅÅÅÅ-MM-DD]"),
+        ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION"),
+        ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--dry-run]"),
+    ];
+    let swedish_args = |c: clap::Command| {
+        c.mut_args(|a| {
+            let a = if a.is_positional() { a.help_heading("Argument") } else { a.help_heading("Flaggor") };
+            match a.get_id().as_str() {
+                "help" => a.help("Visa den här hjälpen").long_help("Visa den här hjälpen"),
+                "version" => a.help("Visa versionen").long_help("Visa versionen"),
+                _ => a,
+            }
+        })
+    };
+    let mut cmd = Cli::command()
+        .help_template(TEMPLATE)
+        .subcommand_help_heading("Kommandon")
+        .override_usage("reservpack <KOMMANDO> [FLAGGOR]")
+        .disable_help_subcommand(true);
+    cmd.build();
+    swedish_args(cmd).mut_subcommands(|sub| {
+        let usage = usages.iter().find(|(n, _)| *n == sub.get_name()).map(|(_, u)| *u).unwrap_or("");
+        swedish_args(sub.help_template(TEMPLATE).override_usage(usage))
+    })
+}
+
+/// A usage error in Swedish (clap's own texts are English).
+fn usage_error(e: &clap::Error) -> String {
+    let ctx = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    match e.kind() {
+        ErrorKind::UnknownArgument => format!("okänd flagga eller argument '{}'", ctx(ContextKind::InvalidArg)),
+        ErrorKind::InvalidSubcommand => format!("okänt kommando '{}'", ctx(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingRequiredArgument => format!("obligatoriskt argument saknas: {}", ctx(ContextKind::InvalidArg)),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "ange ett kommando: generate, check, fixtures, gallra, verify eller print".into()
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let arg = ctx(ContextKind::InvalidArg);
+            let value = ctx(ContextKind::InvalidValue);
+            let valid = ctx(ContextKind::ValidValue);
+            let mut m = format!("ogiltigt värde '{value}' för {arg}");
+            if !valid.is_empty() {
+                m.push_str(&format!("; giltiga värden: {valid}"));
+            }
+            if let Some(source) = std::error::Error::source(e) {
+                m.push_str(&format!(" ({source})"));
+            }
+            m
+        }
+        ErrorKind::ArgumentConflict => format!("{} kan inte användas tillsammans med {}", ctx(ContextKind::InvalidArg), ctx(ContextKind::PriorArg)),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("fel antal värden för {}", ctx(ContextKind::InvalidArg))
+        }
+        _ => "felaktigt kommando".into(),
     }
 }

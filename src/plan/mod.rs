@@ -6,9 +6,15 @@
 //! data, stamp fields other than id and version). Jobs come out in a fixed order (unit,
 //! kind, subject), so the manifest never depends on threads.
 
+mod egenkontroll;
 mod folders;
+mod forms;
 mod ids;
+mod routines;
 mod schedules;
+#[cfg(test)]
+mod tests;
+mod timecare;
 mod unit_docs;
 
 use std::sync::Arc;

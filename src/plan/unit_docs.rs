@@ -42,7 +42,10 @@ pub(super) struct UnitDoc<'a> {
     pub key: String,
     pub audience: Audience,
     pub storage: &'a str,
+    /// How it is listed (egenkontroll, shred list); `None`: the unit's name.
+    pub subject: Option<String>,
     pub doc: Value,
+    pub attachments: Vec<std::sync::Arc<Vec<u8>>>,
 }
 
 impl UnitDoc<'_> {
@@ -58,11 +61,11 @@ impl UnitDoc<'_> {
             anchor: None,
             storage: self.storage,
             label: self.label,
-            subject: self.unit.name.clone(),
+            subject: self.subject.unwrap_or_else(|| self.unit.name.clone()),
             person: None,
             date: None,
             doc: self.doc,
-            attachments: Vec::new(),
+            attachments: self.attachments,
             retention_kind: None,
         })
     }
@@ -143,7 +146,9 @@ fn phone_lists(cleared: &Cleared, unit: &Unit, planner: &Planner, jobs: &mut Vec
             key: "arbetstelefon".into(),
             audience: Audience::Personal,
             storage: STORAGE_CABINET,
+            subject: None,
             doc: doc(false),
+            attachments: Vec::new(),
         }
         .finish(planner),
     );
@@ -156,7 +161,9 @@ fn phone_lists(cleared: &Cleared, unit: &Unit, planner: &Planner, jobs: &mut Vec
             key: "privat_telefon".into(),
             audience: Audience::Enhetschef,
             storage: STORAGE_MANAGER_CABINET,
+            subject: None,
             doc: doc(true),
+            attachments: Vec::new(),
         }
         .finish(planner),
     );
@@ -190,7 +197,9 @@ fn contacts(cleared: &Cleared, unit: &Unit, planner: &Planner, jobs: &mut Vec<Do
             key: "kontakter".into(),
             audience: Audience::Personal,
             storage: STORAGE_CABINET,
+            subject: None,
             doc,
+            attachments: Vec::new(),
         }
         .finish(planner),
     );

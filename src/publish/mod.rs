@@ -52,8 +52,16 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         create_dir_private(parent)?;
     }
     let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
-    f.write_all(bytes)?;
-    f.sync_data()
+    f.write_all(bytes)
+}
+
+/// Flushes the whole file system holding `dir` to disk (one `syncfs`, instead of an fsync
+/// per document), so the generation is durable before it is switched in.
+fn sync_filesystem(dir: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let d = File::open(dir)?;
+    // SAFETY: syncfs only reads the descriptor, which stays open for the call.
+    if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
 /// A run's hold on an output directory: the lock, the current generation, the new one.
@@ -141,8 +149,11 @@ impl Publisher {
 
     /// Writes the manifest last and switches the published generation atomically.
     pub fn commit(self, manifest: &Manifest) -> Result<(), PublishError> {
+        create_dir_private(&self.stage).map_err(io(&self.stage))?;
+        sync_filesystem(&self.stage).map_err(io(&self.stage))?;
         let mpath = self.stage.join("manifest.json");
         write_private(&mpath, &manifest.to_json()).map_err(io(&mpath))?;
+        File::open(&mpath).and_then(|f| f.sync_all()).map_err(io(&mpath))?;
         let packs = self.out.join(PACKS);
         let name = self.stage.file_name().expect("stage has a name").to_owned();
         // The visible names: fixed links through `current` for every top-level entry.

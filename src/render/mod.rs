@@ -150,6 +150,54 @@ impl Renderer {
     }
 }
 
+impl Renderer {
+    /// The engine's own limit, for the benchmark: the given documents' bodies compiled as ONE
+    /// Typst document (one page set-up, a page break between documents) and exported to PDF.
+    /// Returns the page count. Relies on templates of the form
+    /// `#import …` / `#let …` / `#show: page-setup.with(…)` / body.
+    #[doc(hidden)]
+    pub fn compile_as_one(&self, jobs: &[&dyn Job]) -> Result<usize, RenderError> {
+        let mut main = String::from("#import \"/lib.typ\": *\n");
+        for (i, job) in jobs.iter().enumerate() {
+            let src = self
+                .templates
+                .render(job.template(), job.context())
+                .map_err(|source| RenderError::Template { id: job.id().to_string(), source })?;
+            let mut body = String::new();
+            for line in src.lines() {
+                if line.starts_with("#import") {
+                    continue;
+                }
+                if line.starts_with("#show: page-setup") {
+                    if i == 0 {
+                        main.push_str(line);
+                        main.push('\n');
+                    }
+                    continue;
+                }
+                body.push_str(line);
+                body.push('\n');
+            }
+            if i > 0 {
+                main.push_str("#pagebreak()\n");
+            }
+            main.push_str("#[\n");
+            main.push_str(&body);
+            main.push_str("]\n");
+        }
+        let world = self.base.world(main, &[]);
+        let id = "referens".to_string();
+        let document = typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|diags| RenderError::Typst { id: id.clone(), message: describe(&diags) })?;
+        let options = PdfOptions { tagged: false, timestamp: None, ..PdfOptions::default() };
+        typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Typst { id, message: describe(&diags) })?;
+        let pages = document.pages().len();
+        typst::comemo::evict(0);
+        Ok(pages)
+    }
+}
+
 /// Typst diagnostics as one line: the messages only (no source excerpt, which could hold data).
 fn describe(diags: &[typst::diag::SourceDiagnostic]) -> String {
     let mut out: Vec<String> = diags.iter().map(|d| d.message.to_string()).collect();

@@ -16,6 +16,21 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("lib.typ", include_str!("../../templates/lib.typ")),
     ("schema.typ", include_str!("../../templates/schema.typ")),
+    ("planerade_besok.typ", include_str!("../../templates/planerade_besok.typ")),
+    ("personkort.typ", include_str!("../../templates/personkort.typ")),
+    ("genomforandeplan.typ", include_str!("../../templates/genomforandeplan.typ")),
+    ("uppdrag.typ", include_str!("../../templates/uppdrag.typ")),
+    ("hsl.typ", include_str!("../../templates/hsl.typ")),
+    ("daganteckningar.typ", include_str!("../../templates/daganteckningar.typ")),
+    ("avvikelse.typ", include_str!("../../templates/avvikelse.typ")),
+    ("akt_skyddad.typ", include_str!("../../templates/akt_skyddad.typ")),
+    ("timecare.typ", include_str!("../../templates/timecare.typ")),
+    ("telefonlista.typ", include_str!("../../templates/telefonlista.typ")),
+    ("telefonlista_privat.typ", include_str!("../../templates/telefonlista_privat.typ")),
+    ("kontakter.typ", include_str!("../../templates/kontakter.typ")),
+    ("rutiner.typ", include_str!("../../templates/rutiner.typ")),
+    ("blankett_enhet.typ", include_str!("../../templates/blankett_enhet.typ")),
+    ("egenkontroll.typ", include_str!("../../templates/egenkontroll.typ")),
 ];
 
 /// The templates in force: built-ins, each replaceable by a file of the same name in an

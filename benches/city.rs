@@ -1,0 +1,98 @@
+//! The city benchmark (issue 2): one day's pack for the `city` fixtures, against the engine's
+//! own limit measured in the same run.
+//!
+//! Run: `cargo bench --bench city` (or `./scripts/bench.sh`). It
+//! 1. writes the `city` fixtures (≈120 units, 10,000 persons, 4,000 employees, 40,000 visits
+//!    a day) into a temporary directory;
+//! 2. runs `reservpack generate` for one day as a child process and measures its wall time
+//!    and peak memory (max RSS of the child); throughput = the manifest's pages ÷ wall time;
+//! 3. in this process, compiles 400 of the city's paper schedules as ONE Typst document
+//!    (the yardstick of DESIGN.md) and measures its pages/s;
+//! 4. prints both and their ratio. The target: ratio ≥ 0.8 and peak memory < 1 GiB.
+//!
+//! `RESERVPACK_BENCH_SCALE=unit` runs the same on the smaller `unit` fixtures.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use reservpack::config::Config;
+use reservpack::plan::{self, Scope};
+use reservpack::render::{Job, Renderer, Templates};
+use reservpack::retention::Rules;
+use reservpack::{fixtures, ingest, privacy};
+
+const DATE: &str = "2026-11-24";
+
+fn peak_rss_children_mb() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+fn main() {
+    let scale = match std::env::var("RESERVPACK_BENCH_SCALE").as_deref() {
+        Ok("unit") => fixtures::Scale::Unit,
+        _ => fixtures::Scale::City,
+    };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let input = tmp.path().join("in");
+    let out = tmp.path().join("out");
+    let t = Instant::now();
+    let summary = fixtures::generate(scale, 1, &input).expect("fixtures");
+    println!(
+        "fixtures: {} units, {} persons, {} employees, {} visits (7 days) in {:.1} s",
+        summary.units,
+        summary.persons,
+        summary.employees,
+        summary.visits,
+        t.elapsed().as_secs_f64()
+    );
+
+    // 2. The real thing, as a user runs it.
+    let t = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_reservpack"))
+        .args(["generate", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .args(["--date", DATE])
+        .status()
+        .expect("reservpack runs");
+    let wall = t.elapsed().as_secs_f64();
+    let peak_mb = peak_rss_children_mb();
+    assert!(status.success(), "generate failed: {status}");
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let docs = manifest["documents"].as_array().unwrap();
+    let pages: u64 = docs.iter().map(|d| d["pages"].as_u64().unwrap()).sum();
+    let schema_pages: u64 = docs.iter().filter(|d| d["kind"] == "schema").map(|d| d["pages"].as_u64().unwrap()).sum();
+    let schema_docs = docs.iter().filter(|d| d["kind"] == "schema").count();
+    let ours = pages as f64 / wall;
+
+    // 3. The engine's limit, same run: 400 of the city's schedules as one document.
+    let reference = reference_pages_per_second(&input);
+
+    println!("generate (one day, whole pack): {} documents, {pages} pages ({schema_docs} schedules, {schema_pages} schedule pages) in {wall:.1} s", docs.len());
+    println!("  throughput: {ours:.1} pages/s, peak memory {peak_mb:.0} MB");
+    println!("reference (400 schedules as ONE Typst document, this process): {:.1} pages/s ({} pages in {:.2} s)", reference.0, reference.1, reference.2);
+    println!("ratio: {:.2} (target ≥ 0.80), peak memory {} 1 GiB", ours / reference.0, if peak_mb < 1024.0 { "under" } else { "OVER" });
+    let _ = std::fs::remove_dir_all(tmp.path());
+}
+
+fn reference_pages_per_second(input: &Path) -> (f64, usize, f64) {
+    let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
+    let config = Config::default();
+    let loaded = ingest::load(input, &config, date).ok().expect("fixtures load");
+    let (cleared, _) = privacy::clear(loaded.dataset, date);
+    let templates = Templates::load(None).unwrap();
+    let rules = Rules::default();
+    let jobs = plan::plan(&cleared, &Scope { days: vec![date] }, &rules, &templates, &[]);
+    let schedules: Vec<&dyn Job> = jobs.iter().filter(|j| j.kind == "schema").take(400).map(|j| j as &dyn Job).collect();
+    reservpack::render::init_thread_pool(2);
+    let renderer = Renderer::new(Templates::load(None).unwrap(), date).unwrap();
+    let t = Instant::now();
+    let pages = renderer.compile_as_one(&schedules).expect("reference compiles");
+    let secs = t.elapsed().as_secs_f64();
+    (pages as f64 / secs, pages, secs)
+}

@@ -1,0 +1,112 @@
+//! Egenkontroll (self-inspection, seeds 000 and 001 Bilaga 1): per unit, a checklist of every
+//! current document of the unit — kind, for whom, id, version, place, gallring — with boxes
+//! to tick, and the data problems found in the input.
+//!
+//! The general checklist (audience `personal`) lists only general documents: general
+//! documents never mention restricted ones. A second checklist for the enhetschef (audience
+//! `enhetschef`, under `begransad/`) lists the restricted documents and the warnings meant
+//! for the enhetschef. Planned last, from every other job of the run.
+
+use serde_json::{Value, json};
+
+use super::unit_docs::UnitDoc;
+use super::unit_docs::STORAGE_MANAGER_CABINET;
+use super::{Audience, DocJob, Planner};
+use crate::diag::{Diagnostic, Severity};
+use crate::model::{Unit, UnitKind};
+use crate::privacy::Cleared;
+
+/// Seed 000 (care homes): "en gång per kvartal"; seed 001 (home care): "en gång/halvår …
+/// med stöd av checklista (se Bilaga 1)".
+pub fn interval(kind: UnitKind) -> &'static str {
+    match kind {
+        UnitKind::Boende => "Egenkontroll en gång per kvartal",
+        UnitKind::Hemtjanst => "Egenkontroll en gång per halvår, med stöd av denna checklista",
+    }
+}
+
+/// Where the general checklist is kept: with the other documents for outages.
+const STORAGE_CHECKLIST: &str = "Avbrotts- och kontinuitetspärmen hos enhetschefen";
+
+pub fn plan(cleared: &Cleared, planner: &Planner, diags: &[Diagnostic], jobs: &mut Vec<DocJob>) {
+    let date = cleared.date.format("%Y-%m-%d").to_string();
+    let mut out = Vec::new();
+    for unit in &cleared.units {
+        let listed = |audience: Audience| -> Vec<&DocJob> {
+            let mut l: Vec<&DocJob> =
+                jobs.iter().filter(|j| j.unit == unit.id && j.audience == audience && j.kind != "egenkontroll").collect();
+            // Filing order: by place, then for whom, then document.
+            l.sort_by(|a, b| (&a.storage, &a.subject, &a.label, a.date, &a.id).cmp(&(&b.storage, &b.subject, &b.label, b.date, &b.id)));
+            l
+        };
+        let problems: Vec<String> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Problem && d.unit.as_deref().is_none_or(|u| u == unit.id))
+            .map(|d| d.to_string())
+            .collect();
+        out.push(checklist(unit, Audience::Personal, &listed(Audience::Personal), &problems, None, &date).finish(planner));
+
+        let restricted = listed(Audience::Enhetschef);
+        if !restricted.is_empty() {
+            // Warnings for the unit (protected persons without fictive name, lokalt skydd
+            // dates, scrubbed free text) go to the enhetschef only.
+            let warnings: Vec<String> = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Warning && d.unit.as_deref() == Some(unit.id.as_str()))
+                .map(|d| d.to_string())
+                .collect();
+            out.push(checklist(unit, Audience::Enhetschef, &restricted, &problems, Some(warnings), &date).finish(planner));
+        }
+    }
+    jobs.extend(out);
+}
+
+fn row(j: &DocJob) -> Value {
+    json!({
+        "label": j.label,
+        "subject": j.subject,
+        "id": j.id,
+        "version": j.short_version(),
+        "storage": j.storage,
+        "gallring": j.gallring.manifest_text(),
+    })
+}
+
+fn checklist<'a>(
+    unit: &'a Unit,
+    audience: Audience,
+    listed: &[&DocJob],
+    problems: &[String],
+    warnings: Option<Vec<String>>,
+    date: &str,
+) -> UnitDoc<'a> {
+    let (key, heading, storage) = match audience {
+        Audience::Personal => ("egenkontroll", "Egenkontroll – underlag vid driftstopp", STORAGE_CHECKLIST),
+        Audience::Enhetschef => (
+            "egenkontroll_begransad",
+            "Egenkontroll – enhetschefens underlag vid driftstopp",
+            STORAGE_MANAGER_CABINET,
+        ),
+    };
+    UnitDoc {
+        unit,
+        kind: "egenkontroll",
+        template: "egenkontroll.typ",
+        label: "Egenkontroll",
+        key: key.into(),
+        audience,
+        storage,
+        subject: None,
+        doc: json!({
+            "unit_id": unit.id,
+            "unit_name": unit.name,
+            "heading": heading,
+            "interval": interval(unit.kind),
+            "date": date,
+            "rows": listed.iter().map(|j| row(j)).collect::<Vec<_>>(),
+            "problems": problems,
+            "warnings": warnings,
+        }),
+        attachments: Vec::new(),
+    }
+}
