@@ -34,7 +34,7 @@ pub enum Command {
     Gallra(GallraArgs),
     /// Säger om ett utskrivet blad (dokument-id och kort version) är aktuellt eller ersatt.
     Verify(VerifyArgs),
-    /// Skickar utskriftsbuntar till en skrivare med lp (CUPS).
+    /// Skickar utskriftsbuntarna (en per enhet och målgrupp, dubbelsidigt) till en skrivare med lp (CUPS).
     Print(PrintArgs),
 }
 
@@ -69,9 +69,14 @@ pub struct PrintArgs {
     /// Skriv bara ut denna enhets buntar.
     #[arg(long, value_name = "ID")]
     pub unit: Option<String>,
-    /// Skrivarens namn i CUPS (standard: skrivare i konfigurationen, annars systemets standard).
+    /// Skrivarens namn i CUPS. Utan flaggan: miljövariabeln RESERVPACK_PRINTER, och utan
+    /// den lp:s standardskrivare (lpoptions/lpstat -d).
     #[arg(long, value_name = "NAMN")]
     pub printer: Option<String>,
+    /// Skriv bara ut ändringsbuntarna (nya och ändrade dokument sedan förra körningen) i
+    /// stället för hela packet.
+    #[arg(long)]
+    pub delta: bool,
     /// Visa lp-kommandona utan att köra dem.
     #[arg(long)]
     pub dry_run: bool,

@@ -64,7 +64,7 @@ fn swedish_command() -> clap::Command {
         ("fixtures", "reservpack fixtures --scale demo|unit|city [--seed N] --out KATALOG"),
         ("gallra", "reservpack gallra --out KATALOG [--today ÅÅÅÅ-MM-DD]"),
         ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION"),
-        ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--dry-run]"),
+        ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--delta] [--dry-run]"),
     ];
     let swedish_args = |c: clap::Command| {
         c.mut_args(|a| {

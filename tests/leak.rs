@@ -263,9 +263,9 @@ fn a_bad_row_of_a_protected_person_is_reported_without_identity() {
     // Break the check digit of the first hand-made person: the message may name line and
     // person_id, never the name or the number.
     let path = dir.path().join("personer.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let line = text.lines().position(|l| l.starts_with("PX0000")).unwrap() + 1;
-    let broken: String = text
+    let contents = std::fs::read_to_string(&path).unwrap();
+    let line = contents.lines().position(|l| l.starts_with("PX0000")).unwrap() + 1;
+    let broken: String = contents
         .lines()
         .map(|l| {
             if l.starts_with("PX0000") {

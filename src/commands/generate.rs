@@ -1,5 +1,6 @@
 //! `reservpack generate`: the whole chain ingest → privacy → plan → render → publish.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -8,7 +9,9 @@ use chrono::NaiveDate;
 use reservpack::config::Config;
 use reservpack::diag::Severity;
 use reservpack::plan::{DocJob, Scope};
-use reservpack::publish::{Diff, Entry, Manifest, Publisher};
+use reservpack::privacy::Cleared;
+use reservpack::publish::shred::ShredLists;
+use reservpack::publish::{Diff, Entry, Manifest, Publisher, history};
 use reservpack::render::{Renderer, Templates};
 use reservpack::retention::Rules;
 use reservpack::{ingest, plan, privacy, render};
@@ -24,7 +27,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let templates = Templates::load(config.mallkatalog.as_deref())?;
 
     // Lock first: a second run is refused before it reads anything.
+    let phase = Phase::new();
     let publisher = Publisher::open(&args.out)?;
+    phase.done("lås och publicerat manifest");
 
     let loaded = match ingest::load(&args.input, &config, date) {
         Ok(l) => l,
@@ -34,7 +39,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
             return Ok(EXIT_FAILED);
         }
     };
+    phase.done("inläsning");
     let (cleared, privacy_diags) = privacy::clear(loaded.dataset, date);
+    phase.done("integritet");
     let mut diags = loaded.diagnostics;
     diags.extend(privacy_diags);
     print_diagnostics(&diags);
@@ -42,6 +49,10 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     if problems > 0 && args.strict {
         eprintln!("Inget publicerades (--strict): {problems} dataproblem. Tidigare pack är orört.");
         return Ok(EXIT_FAILED);
+    }
+    if args.person.is_some() && args.unit.is_some() {
+        eprintln!("fel: ange antingen --person eller --unit, inte båda");
+        return Ok(EXIT_USAGE);
     }
     if let Some(u) = &args.unit {
         if !cleared.units.iter().any(|unit| &unit.id == u) {
@@ -56,17 +67,21 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         }
     }
 
+    let previous = publisher.previous().cloned().unwrap_or_default();
+    let run_scope = RunScope::new(&args, &cleared, &previous, &days);
     let rules = Rules::from_config(&config);
     let scope = Scope { days: days.clone() };
+    let cleared = run_scope.narrow(cleared);
     let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &diags);
-    jobs.retain(|j| in_scope(j, &args));
+    jobs.retain(|j| run_scope.plans(j));
+    phase.done("planering");
 
     // Incremental: what is unchanged since the published pack is carried over, not rendered.
-    let previous = publisher.previous().cloned().unwrap_or_default();
+    let previous_by_id: HashMap<&str, &Entry> = previous.documents.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut to_render: Vec<&DocJob> = Vec::new();
     let mut kept = 0usize;
     for job in &jobs {
-        let same = previous.get(&job.id).is_some_and(|e| e.version == job.version && e.path == job.path);
+        let same = previous_by_id.get(job.id.as_str()).is_some_and(|e| e.version == job.version && e.path == job.path);
         if same && publisher.keep(&job.path).is_ok() {
             kept += 1;
         } else {
@@ -106,42 +121,60 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_FAILED);
     }
 
+    phase.done("sättning");
     let printed = date.format("%Y-%m-%d").to_string();
     let mut documents: Vec<Entry> = Vec::new();
     for job in &jobs {
         let (pages, printed_on) = match rendered_pages.get(&job.id) {
             Some(p) => (*p, printed.clone()),
             None => {
-                let e = previous.get(&job.id).expect("kept documents are in the previous manifest");
+                let e = previous_by_id.get(job.id.as_str()).expect("kept documents are in the previous manifest");
                 (e.pages, e.printed.clone())
             }
         };
         documents.push(entry(job, pages, printed_on));
     }
     // Documents outside this run's scope stay published.
-    let planned: std::collections::HashSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+    let planned: HashSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
     for e in &previous.documents {
-        if !planned.contains(e.id.as_str()) && carried_over(e, &days, &args) && publisher.keep(&e.path).is_ok() {
+        if !planned.contains(e.id.as_str()) && run_scope.carries(e) && publisher.keep(&e.path).is_ok() {
             documents.push(e.clone());
         }
     }
     documents.sort_by(|a, b| (&a.unit, a.audience, &a.kind, &a.path).cmp(&(&b.unit, b.audience, &b.kind, &b.path)));
-    let manifest = Manifest { generated_for: printed.clone(), documents };
+    // A run for one person or unit adds to the published pack: it stays the pack of its day.
+    let generated_for = match (&run_scope.kind, previous.generated_for.is_empty()) {
+        (ScopeKind::All, _) | (_, true) => printed.clone(),
+        _ => previous.generated_for.clone(),
+    };
+    let manifest = Manifest { generated_for, documents };
     let total_pages: usize = manifest.documents.iter().map(|d| d.pages).sum();
     let new_pages: usize = rendered_pages.values().sum();
     let diff = Diff::between(&previous, &manifest);
     // Derived files (not in the manifest): shred lists, then print batches. Both go into the
     // new generation and so are published, or not, together with the documents.
-    let _ = &diff; // shred lists (issue 6) and print batches (issue 7) hook in here.
+    // - Gallringslistor and history (issue 6): what this run made obsolete.
+    phase.done("manifest");
+    let shred = ShredLists::compute(&diff, &manifest, date);
+    let unit_names: HashMap<String, String> = cleared.units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
+    let published_units: BTreeSet<String> = previous.documents.iter().chain(&manifest.documents).map(|e| e.unit.clone()).collect();
+    let shred_lists = shred.write(&publisher, &renderer, &unit_names, &published_units, threads)?;
+    history::record(&publisher, shred.ended(), date)?;
+    phase.done("gallringslistor");
+    // - Print batches (issue 7).
+    reservpack::publish::batch::write(&publisher, &renderer, &manifest, &diff, &cleared.units)?;
+    phase.done("utskriftsbuntar");
     publisher.commit(&manifest)?;
+    phase.done("publicering");
 
     let secs = started.elapsed().as_secs_f64();
     let warnings = diags.iter().filter(|d| d.severity == Severity::Warning).count();
     println!(
-        "Klart: {} dokument ({} nya eller ändrade, {} oförändrade), {} sidor ({} skapade) på {:.1} s, {:.0} sidor/s. {} dataproblem, {} varningar. Pack i {}",
+        "Klart: {} dokument ({} nya eller ändrade, {} oförändrade, {} borttagna), {} sidor ({} skapade) på {:.1} s, {:.0} sidor/s. {} dataproblem, {} varningar. Pack i {}",
         manifest.documents.len(),
         rendered_pages.len(),
         kept,
+        diff.removed.len(),
         total_pages,
         new_pages,
         secs,
@@ -150,34 +183,95 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         warnings,
         args.out.display()
     );
+    if rendered_pages.is_empty() {
+        println!("Inget dokument har ändrats sedan förra körningen; inget skapades om.");
+    }
+    let (sheets, pages) = shred.totals();
+    if sheets > 0 {
+        let lists: Vec<String> = shred_lists.iter().map(|p| args.out.join(p).display().to_string()).collect();
+        println!("Att strimla: {sheets} dokument ({pages} sidor) – se gallringslistan: {}", lists.join(", "));
+    } else if !shred_lists.is_empty() {
+        println!("Inget utskrivet blad behöver strimlas efter denna körning.");
+    }
     Ok(if problems > 0 { EXIT_PROBLEMS } else { EXIT_OK })
 }
 
-fn in_scope(job: &DocJob, args: &cli::GenerateArgs) -> bool {
-    if let Some(p) = &args.person {
-        return job.person.as_deref() == Some(p.as_str());
-    }
-    if let Some(u) = &args.unit {
-        return &job.unit == u;
-    }
-    true
+/// What a run regenerates: everything, one unit (`--unit`), or one person's documents
+/// (`--person`), merged into the published pack.
+enum ScopeKind {
+    All,
+    Unit(String),
+    /// The person's opaque key, and the units their documents are (or were) in.
+    Person { id: String, key: String, units: HashSet<String>, checklist: bool },
 }
 
-/// Whether a published document not planned in this run stays: dated documents of other
-/// days always do; with `--person`/`--unit`, everything outside that scope does.
-fn carried_over(e: &Entry, days: &[NaiveDate], args: &cli::GenerateArgs) -> bool {
-    let dated_elsewhere = e.date.as_deref().is_some_and(|d| !days.iter().any(|day| day.format("%Y-%m-%d").to_string() == d));
-    if dated_elsewhere {
-        return true;
+struct RunScope {
+    kind: ScopeKind,
+    /// The run's service days, as printed.
+    days: HashSet<String>,
+}
+
+impl RunScope {
+    fn new(args: &cli::GenerateArgs, cleared: &Cleared, previous: &Manifest, days: &[NaiveDate]) -> RunScope {
+        let days: HashSet<String> = days.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
+        let kind = if let Some(p) = &args.person {
+            let key = plan::person_key(p);
+            let mut units: HashSet<String> = cleared.persons.iter().filter(|x| &x.id == p).map(|x| x.unit.clone()).collect();
+            units.extend(previous.documents.iter().filter(|e| e.person.as_deref() == Some(key.as_str())).map(|e| e.unit.clone()));
+            // The unit's egenkontroll lists the person's documents by version; it is renewed
+            // with them when the run is for the pack's own service day (else it would list
+            // schedules of another day than the pack holds).
+            let checklist = previous.generated_for.is_empty() || days.contains(&previous.generated_for);
+            ScopeKind::Person { id: p.clone(), key, units, checklist }
+        } else if let Some(u) = &args.unit {
+            ScopeKind::Unit(u.clone())
+        } else {
+            ScopeKind::All
+        };
+        RunScope { kind, days }
     }
-    if let Some(p) = &args.person {
-        // Everything but this person's documents stays; theirs not planned now are removed.
-        return e.person.as_deref() != Some(reservpack::plan::person_key(p).as_str());
+
+    /// The data that planning the run's scope needs: for a unit or person, only the
+    /// people of the units in scope and the visits that the unit's schedules and lists
+    /// show (a city's other 9,900 people are not planned just to be thrown away). Every
+    /// unit stays, for the names. A unit's documents come out exactly as in a full run.
+    fn narrow(&self, mut cleared: Cleared) -> Cleared {
+        let units: HashSet<&str> = match &self.kind {
+            ScopeKind::All => return cleared,
+            ScopeKind::Unit(u) => [u.as_str()].into(),
+            ScopeKind::Person { units, .. } => units.iter().map(String::as_str).collect(),
+        };
+        let staff: HashSet<String> =
+            cleared.employees.iter().filter(|e| units.contains(e.unit.as_str())).map(|e| e.signature.clone()).collect();
+        cleared.persons.retain(|p| units.contains(p.unit.as_str()));
+        cleared.visits.retain(|v| units.contains(v.unit.as_str()) || staff.contains(&v.signature));
+        cleared
     }
-    if let Some(u) = &args.unit {
-        return &e.unit != u;
+
+    /// Whether a planned document is (re)generated in this run.
+    fn plans(&self, job: &DocJob) -> bool {
+        match &self.kind {
+            ScopeKind::All => true,
+            ScopeKind::Unit(u) => &job.unit == u,
+            ScopeKind::Person { id, units, checklist, .. } => {
+                job.person.as_deref() == Some(id.as_str()) || (*checklist && job.kind == "egenkontroll" && units.contains(&job.unit))
+            }
+        }
     }
-    false
+
+    /// Whether a published document that this run does not plan stays: dated documents of
+    /// other days always do (until `gallra`); everything outside the run's scope does.
+    fn carries(&self, e: &Entry) -> bool {
+        if e.date.as_ref().is_some_and(|d| !self.days.contains(d)) {
+            return true;
+        }
+        match &self.kind {
+            ScopeKind::All => false,
+            ScopeKind::Unit(u) => &e.unit != u,
+            // Everything but this person's documents stays; theirs not planned now are removed.
+            ScopeKind::Person { key, .. } => e.person.as_deref() != Some(key.as_str()),
+        }
+    }
 }
 
 fn entry(job: &DocJob, pages: usize, printed: String) -> Entry {
@@ -196,6 +290,21 @@ fn entry(job: &DocJob, pages: usize, printed: String) -> Entry {
         storage: job.storage.clone(),
         person: job.person.as_deref().map(reservpack::plan::person_key),
         printed,
+    }
+}
+
+/// Logs how long each stage took (`RESERVPACK_LOG=info`), for profiling.
+struct Phase(std::cell::Cell<Instant>);
+
+impl Phase {
+    fn new() -> Phase {
+        Phase(std::cell::Cell::new(Instant::now()))
+    }
+
+    fn done(&self, what: &str) {
+        let now = Instant::now();
+        tracing::info!("{what}: {:.0} ms", (now - self.0.get()).as_secs_f64() * 1000.0);
+        self.0.set(now);
     }
 }
 

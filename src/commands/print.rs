@@ -1,7 +1,154 @@
 //! `reservpack print`: sends print batches to a CUPS printer with `lp` (issue 7).
+//!
+//! Reads `out/print-manifest.csv`, picks the full batches (or, with `--delta`, the delta
+//! batches) of every unit or of `--unit`, checks each file against its sha256 in the print
+//! manifest, and sends each as one duplex job. The printer: `--printer`, else the environment
+//! variable `RESERVPACK_PRINTER`, else lp's default destination. `--dry-run` prints the `lp`
+//! commands, one per batch, and sends nothing. Holds the output directory's lock while it
+//! sends (so a run cannot replace the pack halfway); job titles hold no person data.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use reservpack::plan::{Audience, hex};
+use reservpack::publish::Publisher;
+use reservpack::publish::batch::{BatchKind, BatchRow, PRINT_MANIFEST, read_print_manifest};
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cli;
 
-pub fn run(_args: cli::PrintArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("kommandot är inte klart ännu")
+/// The environment variable naming the default printer.
+pub const PRINTER_ENV: &str = "RESERVPACK_PRINTER";
+
+pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
+    let manifest_path = args.out.join(PRINT_MANIFEST);
+    if !manifest_path.exists() {
+        eprintln!("fel: {} finns inte – kör reservpack generate först", manifest_path.display());
+        return Ok(EXIT_FAILED);
+    }
+    // Hold the lock while sending, so the pack is not switched under lp (not for a dry run).
+    let _lock = if args.dry_run { None } else { Some(Publisher::lock(&args.out)?) };
+    let rows = read_print_manifest(&manifest_path).map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
+    if let Some(u) = &args.unit {
+        if !rows.iter().any(|r| &r.unit == u) {
+            eprintln!("fel: enheten {u} har inga utskriftsbuntar i {}", manifest_path.display());
+            return Ok(EXIT_USAGE);
+        }
+    }
+    let wanted = if args.delta { BatchKind::Delta } else { BatchKind::Full };
+    let selected: Vec<&BatchRow> = rows
+        .iter()
+        .filter(|r| args.unit.as_ref().is_none_or(|u| &r.unit == u))
+        .filter(|r| kind_of(&r.batch) == Some(wanted))
+        .collect();
+    let printer = args.printer.clone().or_else(|| std::env::var(PRINTER_ENV).ok().filter(|p| !p.trim().is_empty()));
+
+    if selected.is_empty() {
+        eprintln!(
+            "Inga {} att skriva ut{}.",
+            if args.delta { "ändringsbuntar (inget nytt eller ändrat sedan förra körningen)" } else { "utskriftsbuntar" },
+            args.unit.as_ref().map(|u| format!(" för {u}")).unwrap_or_default()
+        );
+        return Ok(EXIT_OK);
+    }
+
+    let mut failed = 0usize;
+    let mut sheets = 0usize;
+    for row in &selected {
+        let file = args.out.join(&row.batch);
+        let command = lp_command(printer.as_deref(), row, &file);
+        if args.dry_run {
+            println!("{}", shell_line(&command));
+            sheets += row.sheets;
+            continue;
+        }
+        match std::fs::read(&file) {
+            Ok(bytes) if hex(&Sha256::digest(&bytes)) == row.sha256 => {}
+            Ok(_) => {
+                eprintln!("fel: {} stämmer inte med sin kontrollsumma i {PRINT_MANIFEST}; skickas inte", row.batch);
+                failed += 1;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("fel: {}: {e}", file.display());
+                failed += 1;
+                continue;
+            }
+        }
+        match Command::new(&command[0]).args(&command[1..]).output() {
+            Ok(o) if o.status.success() => {
+                sheets += row.sheets;
+                let answer = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                println!("Skickade {} ({} sidor, {} ark): {answer}", row.batch, row.pages, row.sheets);
+                if row.audience == Audience::Enhetschef {
+                    println!("  Begränsad bunt: hämtas direkt vid skrivaren och lämnas till enhetschefen.");
+                }
+            }
+            Ok(o) => {
+                failed += 1;
+                eprintln!("fel: lp kunde inte skriva ut {}: {}", row.batch, String::from_utf8_lossy(&o.stderr).trim());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("fel: kommandot lp finns inte; installera CUPS-klienten (t.ex. paketet cups-client)");
+                return Ok(EXIT_FAILED);
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("fel: lp kunde inte startas för {}: {e}", row.batch);
+            }
+        }
+    }
+    let target = printer.as_deref().map(|p| format!("skrivaren {p}")).unwrap_or_else(|| "standardskrivaren".into());
+    if args.dry_run {
+        eprintln!("Torrkörning: {} buntar, {sheets} ark till {target}. Inget skickades.", selected.len());
+    } else if failed > 0 {
+        eprintln!("{failed} av {} buntar kunde inte skickas till {target}.", selected.len());
+        return Ok(EXIT_FAILED);
+    } else {
+        eprintln!("Klart: {} buntar, {sheets} ark skickade till {target}.", selected.len());
+    }
+    Ok(EXIT_OK)
+}
+
+/// Full or delta, from the batch's file name (`…/full-DATE.pdf`, `…/delta-DATE.pdf`).
+fn kind_of(batch: &str) -> Option<BatchKind> {
+    let name = Path::new(batch).file_name()?.to_str()?;
+    [BatchKind::Full, BatchKind::Delta].into_iter().find(|k| name.starts_with(&format!("{}-", k.stem())))
+}
+
+/// `lp [-d PRINTER] -n 1 -o sides=two-sided-long-edge -o media=A4 -t TITLE FILE`.
+fn lp_command(printer: Option<&str>, row: &BatchRow, file: &Path) -> Vec<String> {
+    let mut c = vec!["lp".to_string()];
+    if let Some(p) = printer {
+        c.push("-d".into());
+        c.push(p.into());
+    }
+    let name = Path::new(&row.batch).file_stem().and_then(|s| s.to_str()).unwrap_or("bunt");
+    let title = match row.audience {
+        Audience::Personal => format!("reservpack {} {name}", row.unit),
+        Audience::Enhetschef => format!("reservpack BEGRÄNSAD {} {name}", row.unit),
+    };
+    for arg in ["-n", "1", "-o", "sides=two-sided-long-edge", "-o", "media=A4", "-t"] {
+        c.push(arg.into());
+    }
+    c.push(title);
+    c.push(PathBuf::from(file).to_string_lossy().into_owned());
+    c
+}
+
+/// The command as one line a shell would run (single-quoted where needed).
+fn shell_line(command: &[String]) -> String {
+    command
+        .iter()
+        .map(|a| {
+            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

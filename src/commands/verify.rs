@@ -1,7 +1,90 @@
 //! `reservpack verify`: is a printed sheet current, superseded, or unknown (issue 6).
+//!
+//! Every page carries `<document id> v<first 8 hex of version>`; an egenkontroll can check
+//! any sheet found in a cabinet. Reads the published manifest (current versions) and the
+//! history (versions superseded or removed, when, by which version), without the lock.
+//! Exit 0: the sheet is current; 1: it is not (superseded, removed, gallrad or unknown) or
+//! no pack is published; 2: the version is not one (hex digits, at least 8).
 
+use reservpack::publish::history::{self, Reason, Status};
+use reservpack::publish::{published_dir, read_manifest};
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cli;
 
-pub fn run(_args: cli::VerifyArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("kommandot är inte klart ännu")
+pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
+    let id = args.doc_id.trim().to_uppercase();
+    let version = args.version.trim().trim_start_matches(['v', 'V']).to_lowercase();
+    if version.len() < 8 || version.len() > 64 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
+        eprintln!("fel: versionen ska vara minst 8 hexadecimala tecken, som på bladet (t.ex. v1a2b3c4d)");
+        return Ok(EXIT_USAGE);
+    }
+    // Read one generation; if a run switches it meanwhile (and removes it), read again.
+    let mut read = None;
+    for _ in 0..3 {
+        let Some(dir) = published_dir(&args.out) else { break };
+        if let Ok(m) = read_manifest(&dir.join("manifest.json")) {
+            read = Some((m, history::read_all(&dir)));
+            break;
+        }
+    }
+    let Some((manifest, ended)) = read else {
+        eprintln!("fel: det finns inget publicerat pack i {}", args.out.display());
+        return Ok(EXIT_FAILED);
+    };
+    let short = |v: &str| v[..v.len().min(8)].to_string();
+    match history::status(&manifest, &ended, &id, &version) {
+        Status::Current(e) => {
+            println!("AKTUELL: {} v{} är den gällande versionen.", e.id, short(&e.version));
+            println!("  {} · {} · utskriven {} · förvaras: {} · gallras: {}", e.label, e.unit, e.printed, e.storage, e.gallring);
+            Ok(EXIT_OK)
+        }
+        Status::Ended(h, current) => {
+            let what = match h.reason {
+                Reason::NewVersion => {
+                    let by = h.superseded_by.as_deref().map(short).unwrap_or_else(|| "?".into());
+                    let when = h.superseded_printed.as_deref().unwrap_or("?");
+                    format!("ERSATT: {} v{} (utskriven {}) ersattes av v{by}, utskriven {when}.", h.id, short(&h.version), h.printed)
+                }
+                Reason::PersonLeft => format!(
+                    "UTGÅTT: {} v{} (utskriven {}) togs bort {}: personen har lämnat enheten.",
+                    h.id,
+                    short(&h.version),
+                    h.printed,
+                    h.ended
+                ),
+                Reason::Dropped => format!(
+                    "UTGÅTT: {} v{} (utskriven {}) togs bort {}: dokumentet ingår inte längre i reservpärmen.",
+                    h.id,
+                    short(&h.version),
+                    h.printed,
+                    h.ended
+                ),
+                Reason::Expired => format!(
+                    "GALLRAT: {} v{} (utskriven {}) har gallringsdatum {}; den digitala kopian togs bort {}.",
+                    h.id,
+                    short(&h.version),
+                    h.printed,
+                    h.gallring,
+                    h.ended
+                ),
+            };
+            println!("{what}");
+            if let Some(c) = current.filter(|c| c.version != h.version) {
+                println!("  Gällande version: v{}, utskriven {} ({} · förvaras: {}).", short(&c.version), c.printed, c.label, c.storage);
+            }
+            println!("  Bladet ska strimlas eller läggas i sekretesstunna.");
+            Ok(EXIT_FAILED)
+        }
+        Status::OtherVersion(c) => {
+            println!("OKÄND VERSION: {id} v{} finns inte i packets historik.", short(&version));
+            println!("  Gällande version: v{}, utskriven {} ({} · förvaras: {}). Bladet är inte aktuellt.", short(&c.version), c.printed, c.label, c.storage);
+            Ok(EXIT_FAILED)
+        }
+        Status::Unknown => {
+            println!("OKÄND: {id} v{} finns varken i packet eller i dess historik.", short(&version));
+            println!("  Kontrollera id och version i sidfoten. Har gallringsdatumet på bladet passerat ska det strimlas.");
+            Ok(EXIT_FAILED)
+        }
+    }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{Audience, DocJob, Draft, Planner, Scope, doc_id};
 use crate::model::Unit;
-use crate::privacy::{Cleared, ClearedPerson};
+use crate::privacy::{AssignmentView, Cleared, ClearedPerson};
 
 /// Seed 001: "Personakt i aktskåp/dokumentskåp".
 pub const STORAGE_PERSON_FILE: &str = "Personakt i aktskåp/dokumentskåp";
@@ -30,6 +30,21 @@ pub fn plan(cleared: &Cleared, _scope: &Scope, planner: &Planner, jobs: &mut Vec
             folder.restricted(jobs);
         }
     }
+}
+
+/// An assignment as printed: the view plus `kind_label`, the type in words.
+fn assignment(a: &AssignmentView) -> Value {
+    let mut v = json!(a);
+    let label = match a.kind.as_str() {
+        "hemtjanst" | "hemtjänst" => "Hemtjänst".to_string(),
+        "boende" | "sabo" | "vard_och_omsorgsboende" => "Vård- och omsorgsboende".to_string(),
+        other => {
+            let mut c = other.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        }
+    };
+    v["kind_label"] = json!(label);
+    v
 }
 
 /// One person's folder: what every document of it shares.
@@ -124,7 +139,7 @@ impl Folder<'_> {
                 label: "Uppdragsbeskrivning",
                 discriminator: format!("uppdrag\u{0}{}", a.number),
                 anchor: None,
-                doc: self.with(json!({ "assignment": a })),
+                doc: self.with(json!({ "assignment": assignment(a) })),
                 retention_kind: None,
             });
         }
@@ -190,7 +205,7 @@ impl Folder<'_> {
                 "case_number": self.person.identity.case_number,
                 "card": r.card,
                 "plan": r.plan,
-                "assignments": r.assignments,
+                "assignments": r.assignments.iter().map(assignment).collect::<Vec<_>>(),
             }),
             attachments: Vec::new(),
             retention_kind: None,

@@ -1,1 +1,325 @@
-//! Tests of the planned documents.
+//! Tests of the planned documents (folders, unit documents, egenkontroll, the restricted
+//! file) on the demo fixtures: generated, read and cleared as `generate` does.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::NaiveDate;
+
+use super::{Audience, DocJob, Scope};
+use crate::config::Config;
+use crate::fixtures::{Scale, generate};
+use crate::model::UnitKind;
+use crate::privacy::Cleared;
+use crate::render::{BUILTIN_TEMPLATES, Renderer, Templates};
+use crate::retention::Rules;
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+/// The demo fixtures, cleared, and the export directory (kept alive by the caller).
+fn demo() -> (Cleared, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    generate(Scale::Demo, 1, dir.path()).unwrap();
+    let loaded = match crate::ingest::load(dir.path(), &Config::default(), day()) {
+        Ok(l) => l,
+        Err(crate::ingest::IngestError::Fatal(d)) => panic!("demo fixtures unreadable: {d:?}"),
+    };
+    let (cleared, _) = crate::privacy::clear(loaded.dataset, day());
+    (cleared, dir)
+}
+
+fn plan_for(cleared: &Cleared) -> Vec<DocJob> {
+    let templates = Templates::load(None).unwrap();
+    super::plan(cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &[])
+}
+
+fn rows_of(job: &DocJob) -> Vec<String> {
+    job.context["doc"]["rows"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn care_homes_get_no_visit_lists_and_home_care_one_per_day() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    for unit in &cleared.units {
+        let lists = jobs.iter().filter(|j| j.unit == unit.id && j.kind == "planerade_besok").count();
+        match unit.kind {
+            UnitKind::Boende => assert_eq!(lists, 0, "{}", unit.id),
+            UnitKind::Hemtjanst => assert_eq!(lists, 1, "{}", unit.id),
+        }
+        // Both kinds get folders, Time Care, lists, forms, routines and an egenkontroll.
+        for kind in ["personkort", "timecare", "telefonlista", "telefonlista_privat", "kontakter", "rutiner", "blankett", "egenkontroll"] {
+            assert!(jobs.iter().any(|j| j.unit == unit.id && j.kind == kind), "{} has no {kind}", unit.id);
+        }
+    }
+    let pb = jobs.iter().find(|j| j.kind == "planerade_besok").unwrap();
+    let visits = pb.context["doc"]["visits"].as_array().unwrap();
+    let order: Vec<(String, String)> =
+        visits.iter().map(|v| (v["start"].as_str().unwrap().into(), v["signature"].as_str().unwrap().into())).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "sorted by time, then signature");
+    assert_eq!(pb.date, Some(day()));
+    assert_eq!(pb.gallring.manifest_text(), "2027-01-05");
+}
+
+#[test]
+fn every_person_gets_a_folder() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    for p in &cleared.persons {
+        let mine = |kind: &str| jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind == kind).count();
+        assert_eq!(mine("personkort"), 1);
+        assert_eq!(mine("genomforandeplan"), usize::from(p.plan.is_some()));
+        assert_eq!(mine("uppdrag"), p.assignments.len());
+        assert_eq!(mine("hsl"), p.orders.len());
+        assert_eq!(mine("blankett"), 2, "daganteckningar and avvikelse");
+        assert_eq!(mine("akt_skyddad"), usize::from(p.is_protected()));
+        for j in jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str())) {
+            let title = j.context["title"].as_str().unwrap();
+            assert!(!title.contains(&p.identity.name), "titles are opaque: {title}");
+        }
+    }
+    let hsl = jobs.iter().find(|j| j.kind == "hsl").unwrap();
+    assert!(hsl.gallring.date().is_some(), "two years after receipt");
+}
+
+#[test]
+fn larm_assignments_are_never_printed() {
+    let (cleared, dir) = demo();
+    let raw = std::fs::read_to_string(dir.path().join("uppdrag.json")).unwrap();
+    assert!(raw.contains("\"larm\""), "the fixtures hold larm assignments");
+    let jobs = plan_for(&cleared);
+    for j in jobs.iter().filter(|j| j.kind == "uppdrag") {
+        assert!(!j.context["doc"]["assignment"]["kind"].as_str().unwrap().eq_ignore_ascii_case("larm"));
+    }
+    for j in jobs.iter().filter(|j| j.kind == "akt_skyddad") {
+        for a in j.context["doc"]["assignments"].as_array().unwrap() {
+            assert!(!a["kind"].as_str().unwrap().eq_ignore_ascii_case("larm"));
+        }
+    }
+}
+
+#[test]
+fn egenkontroll_lists_exactly_the_units_documents_per_audience() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    for unit in &cleared.units {
+        for audience in [Audience::Personal, Audience::Enhetschef] {
+            let checklist: Vec<&DocJob> =
+                jobs.iter().filter(|j| j.unit == unit.id && j.kind == "egenkontroll" && j.audience == audience).collect();
+            assert_eq!(checklist.len(), 1, "{} {audience:?}", unit.id);
+            let listed: BTreeSet<String> = rows_of(checklist[0]).into_iter().collect();
+            let expected: BTreeSet<String> = jobs
+                .iter()
+                .filter(|j| j.unit == unit.id && j.audience == audience && j.kind != "egenkontroll")
+                .map(|j| j.id.clone())
+                .collect();
+            assert_eq!(listed, expected);
+        }
+        let general = jobs.iter().find(|j| j.unit == unit.id && j.kind == "egenkontroll" && j.audience == Audience::Personal).unwrap();
+        let text = general.context.to_string();
+        assert!(!text.contains("begransad") && !text.contains("Ordinarie akt") && !text.contains("privat"));
+        let interval = general.context["doc"]["interval"].as_str().unwrap();
+        match unit.kind {
+            UnitKind::Boende => assert!(interval.contains("kvartal")),
+            UnitKind::Hemtjanst => assert!(interval.contains("halvår")),
+        }
+    }
+}
+
+#[test]
+fn egenkontroll_lists_problems_of_its_unit_only() {
+    use crate::diag::Diagnostic;
+    let (cleared, _dir) = demo();
+    let templates = Templates::load(None).unwrap();
+    let diags = vec![
+        Diagnostic::problem("besok.csv", 7, 2, "kolumnen start: väntade en tid").in_unit("HT-NORR"),
+        Diagnostic::problem("personal.csv", 3, 1, "dubblett"),
+        Diagnostic::warning("personer.csv", 4, 0, "person_id P1: varning").in_unit("HT-NORR"),
+    ];
+    let jobs = super::plan(&cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &diags);
+    let problems = |unit: &str, audience: Audience| -> Vec<String> {
+        let j = jobs.iter().find(|j| j.unit == unit && j.kind == "egenkontroll" && j.audience == audience).unwrap();
+        j.context["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(problems("HT-NORR", Audience::Personal).len(), 2);
+    assert_eq!(problems("VB-LINDEN", Audience::Personal), vec!["personal.csv:3:1: fel: dubblett".to_string()]);
+    let general = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Personal).unwrap();
+    assert!(!general.context.to_string().contains("varning"), "warnings go to the enhetschef only");
+    let restricted = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Enhetschef).unwrap();
+    assert!(restricted.context.to_string().contains("person_id P1: varning"));
+}
+
+#[test]
+fn restricted_file_only_for_protected_persons_and_only_for_the_enhetschef() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    let protected: BTreeSet<&str> = cleared.persons.iter().filter(|p| p.is_protected()).map(|p| p.id.as_str()).collect();
+    assert!(!protected.is_empty());
+    let akt: Vec<&DocJob> = jobs.iter().filter(|j| j.kind == "akt_skyddad").collect();
+    let persons: BTreeSet<&str> = akt.iter().map(|j| j.person.as_deref().unwrap()).collect();
+    assert_eq!(persons, protected);
+    for j in &akt {
+        assert_eq!(j.audience, Audience::Enhetschef);
+        assert!(j.path.contains("/begransad/akt_skyddad/"), "{}", j.path);
+        assert_eq!(j.gallring.manifest_text(), "när ny version skrivs ut");
+        assert!(!j.subject.is_empty() && j.subject.starts_with("Ärende "));
+    }
+    for j in jobs.iter().filter(|j| j.kind == "telefonlista_privat") {
+        assert_eq!(j.audience, Audience::Enhetschef);
+        assert!(j.path.contains("/begransad/"));
+    }
+    // The protected person's own notes form: two months, kept in the fictive file.
+    for p in cleared.persons.iter().filter(|p| p.is_protected()) {
+        let forms: Vec<&DocJob> = jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind == "blankett").collect();
+        assert!(forms.iter().any(|j| j.gallring.manifest_text() == "ifylld: högst två månader"));
+        assert!(forms.iter().all(|j| j.storage == super::folders::STORAGE_FICTIVE_FILE));
+    }
+}
+
+#[test]
+fn no_general_document_carries_a_protected_persons_real_identity() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    let mut secrets: Vec<String> = Vec::new();
+    for p in cleared.persons.iter().filter(|p| p.is_protected()) {
+        let real = &p.restricted.as_ref().unwrap().card;
+        secrets.push(real.identity.name.clone());
+        secrets.extend(real.identity.id_line.clone());
+        secrets.extend(real.phone.clone());
+        secrets.extend(real.door_code.clone().filter(|c| c.len() >= 4));
+        secrets.extend(real.relatives.iter().map(|r| r.name.clone()));
+    }
+    assert!(!secrets.is_empty());
+    for j in jobs.iter().filter(|j| j.audience == Audience::Personal) {
+        let text = format!("{} {} {}", j.context, j.subject, j.path);
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{} ({}) carries a protected value", j.id, j.kind);
+        }
+        assert!(!text.to_uppercase().contains("SKYDDADE PERSONUPPGIFTER"), "{} mentions protection", j.id);
+    }
+    for (name, source) in BUILTIN_TEMPLATES {
+        if *name != "akt_skyddad.typ" {
+            assert!(!source.contains("SKYDDADE PERSONUPPGIFTER"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn ids_are_unique_and_stable_across_versions() {
+    let (mut cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    let mut seen = HashSet::new();
+    for j in &jobs {
+        assert!(seen.insert(j.id.clone()), "duplicate id {} ({})", j.id, j.kind);
+    }
+    // A new plan version keeps the document id and changes the version.
+    let person = cleared.persons.iter_mut().find(|p| p.plan.is_some()).unwrap();
+    let pid = person.id.clone();
+    person.plan.as_mut().unwrap().version_date = "2030-01-01".into();
+    let again = plan_for(&cleared);
+    let find = |jobs: &[DocJob]| jobs.iter().find(|j| j.kind == "genomforandeplan" && j.person.as_deref() == Some(pid.as_str())).cloned().unwrap();
+    let (before, after) = (find(&jobs), find(&again));
+    assert_eq!(before.id, after.id);
+    assert_ne!(before.version, after.version);
+    // Everything else is the same document, byte for byte.
+    let same = jobs.iter().zip(&again).filter(|(a, b)| a.version == b.version).count();
+    assert!(same >= jobs.len() - 3, "only the plan and the egenkontroll change");
+}
+
+#[test]
+fn timecare_one_per_unit_and_period() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    for unit in &cleared.units {
+        let tc: Vec<&DocJob> = jobs.iter().filter(|j| j.unit == unit.id && j.kind == "timecare").collect();
+        assert_eq!(tc.len(), 1, "the demo has one period");
+        let doc = &tc[0].context["doc"];
+        assert_eq!(doc["period_start"], "2026-11-16");
+        assert_eq!(doc["period_end"], "2026-12-13");
+        assert_eq!(doc["weeks"].as_array().unwrap().len(), 4);
+        let staff = doc["staff"].as_array().unwrap().len();
+        for w in doc["weeks"].as_array().unwrap() {
+            assert_eq!(w["cells"].as_array().unwrap().len(), staff);
+        }
+    }
+}
+
+/// Renders one document of every template (and a routines document with an attached PDF)
+/// and checks the page counts of the one-page forms. On a thread with a large stack, as
+/// `render` does.
+#[test]
+fn every_template_renders() {
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(render_every_template)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn render_every_template() {
+    let (mut cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    let renderer = Renderer::new(Templates::load(None).unwrap(), day()).unwrap();
+    let mut done = HashSet::new();
+    let mut attachment = None;
+    for j in &jobs {
+        let protected_form = j.gallring.manifest_text().contains("två månader");
+        if !done.insert((j.template, j.label.clone(), protected_form)) {
+            continue;
+        }
+        let pdf = renderer.render_one(j).unwrap_or_else(|e| panic!("{}: {e}", j.template));
+        if matches!(j.template, "blankett_enhet.typ" | "daganteckningar.typ" | "avvikelse.typ" | "personkort.typ") {
+            assert_eq!(pdf.pages, 1, "{} {} fills exactly one page", j.template, j.label);
+        }
+        if j.kind == "akt_skyddad" {
+            assert!(pdf.pages >= 3, "cover, personkort, plan");
+        }
+        if j.kind == "planerade_besok" {
+            attachment = Some(pdf);
+        }
+    }
+    let pdf = attachment.unwrap();
+    cleared.routines.push(crate::model::Routine {
+        name: "rutin.pdf".into(),
+        unit: None,
+        bytes: std::sync::Arc::new(pdf.bytes.clone()),
+        pages: pdf.pages,
+    });
+    let jobs = plan_for(&cleared);
+    let rutiner = jobs.iter().find(|j| j.kind == "rutiner").unwrap();
+    assert_eq!(rutiner.attachments.len(), 1);
+    let out = renderer.render_one(rutiner).unwrap();
+    assert_eq!(out.pages, 1 + pdf.pages, "index page plus every routine page");
+}
+
+/// How long planning the city takes (ingest is not timed). `cargo test --lib -- --ignored plan_city`.
+#[test]
+#[ignore]
+fn plan_city_timing() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(Scale::City, 1, dir.path()).unwrap();
+    let loaded = crate::ingest::load(dir.path(), &Config::default(), day()).ok().unwrap();
+    let (cleared, _) = crate::privacy::clear(loaded.dataset, day());
+    let templates = Templates::load(None).unwrap();
+    let rules = Rules::default();
+    let planner = super::Planner::new(&rules, &templates);
+    let scope = Scope { days: vec![day()] };
+    let mut jobs = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |what: &str, jobs: &Vec<DocJob>| {
+        eprintln!("{what}: {} documents, {:.2} s", jobs.len(), t.elapsed().as_secs_f64());
+        t = std::time::Instant::now();
+    };
+    super::schedules::plan(&cleared, &scope, &planner, &mut jobs);
+    lap("schedules", &jobs);
+    super::folders::plan(&cleared, &scope, &planner, &mut jobs);
+    lap("folders", &jobs);
+    super::unit_docs::plan(&cleared, &scope, &planner, &mut jobs);
+    lap("unit documents", &jobs);
+    super::unit_docs::egenkontroll(&cleared, &scope, &planner, &[], &mut jobs);
+    lap("egenkontroll", &jobs);
+}

@@ -41,10 +41,12 @@ pub struct Cleared {
 pub fn clear(data: Dataset, date: NaiveDate) -> (Cleared, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut persons = Vec::with_capacity(data.persons.len());
+    let by_person = views::ByPerson::new(&data);
     for p in &data.persons {
         check_protection(p, date, &mut diags);
-        persons.push(views::person(p, &data, &mut diags));
+        persons.push(views::person(p, &by_person, &mut diags));
     }
+    drop(by_person);
     let by_id: std::collections::HashMap<&str, &Person> = data.persons.iter().map(|p| (p.id.as_str(), p)).collect();
     let visits = data
         .visits

@@ -260,19 +260,41 @@ fn real_card(p: &Person) -> PersonCard {
     }
 }
 
-pub(super) fn person(p: &Person, data: &Dataset, diags: &mut Vec<Diagnostic>) -> ClearedPerson {
+/// Each person's plans, assignments and orders, in export order (one pass over the data, so
+/// building every person's views stays linear on a city's exports).
+pub(super) struct ByPerson<'a> {
+    plans: std::collections::HashMap<&'a str, Vec<&'a Plan>>,
+    assignments: std::collections::HashMap<&'a str, Vec<&'a Assignment>>,
+    orders: std::collections::HashMap<&'a str, Vec<&'a HealthOrder>>,
+}
+
+impl<'a> ByPerson<'a> {
+    pub(super) fn new(data: &'a Dataset) -> ByPerson<'a> {
+        let mut by = ByPerson { plans: Default::default(), assignments: Default::default(), orders: Default::default() };
+        for pl in &data.plans {
+            by.plans.entry(pl.person_id.as_str()).or_default().push(pl);
+        }
+        for a in &data.assignments {
+            by.assignments.entry(a.person_id.as_str()).or_default().push(a);
+        }
+        for o in &data.health_orders {
+            by.orders.entry(o.person_id.as_str()).or_default().push(o);
+        }
+        by
+    }
+}
+
+pub(super) fn person(p: &Person, by: &ByPerson, diags: &mut Vec<Diagnostic>) -> ClearedPerson {
     let protected = p.protection.is_protected();
     let cleaner = Cleaner { secrets: protected.then(|| secrets_of(p)), person: p };
     let open = Cleaner { secrets: None, person: p };
 
-    let newest = data.plans.iter().filter(|pl| pl.person_id == p.id).max_by_key(|pl| (pl.version_date, pl.source.line));
-    let assignments: Vec<&Assignment> = data.assignments.iter().filter(|a| a.person_id == p.id && !a.is_alarm()).collect();
-    let mut orders: Vec<OrderView> = data
-        .health_orders
-        .iter()
-        .filter(|o| o.person_id == p.id)
-        .map(|o| order_view(o, &cleaner, diags))
-        .collect();
+    fn of<'m, T>(m: &std::collections::HashMap<&str, Vec<&'m T>>, id: &str) -> Vec<&'m T> {
+        m.get(id).cloned().unwrap_or_default()
+    }
+    let newest = of(&by.plans, &p.id).into_iter().max_by_key(|pl| (pl.version_date, pl.source.line));
+    let assignments: Vec<&Assignment> = of(&by.assignments, &p.id).into_iter().filter(|a| !a.is_alarm()).collect();
+    let mut orders: Vec<OrderView> = of(&by.orders, &p.id).into_iter().map(|o| order_view(o, &cleaner, diags)).collect();
     orders.sort_by(|a, b| (a.received_date, &a.action).cmp(&(b.received_date, &b.action)));
     for (i, o) in orders.iter_mut().enumerate() {
         o.key = format!("{}-{}", o.received, i);

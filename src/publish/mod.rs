@@ -1,23 +1,40 @@
 //! publish: writes the pack under `out/` so that a failed or killed run never damages what
 //! was published before.
 //!
-//! Layout on disk. Each run builds a complete new *generation* in `out/.packs/<name>/`
-//! (manifest, unit folders), with unchanged documents hard-linked from the current one.
+//! Layout on disk. Each run builds a new *generation* `out/.packs/<gen>/`: the manifest and
+//! other top-level files as real files, and one symlink per first-level folder (a unit's
+//! folder `<unit>/…`, or `.history/`) to a *tree* in `out/.packs/trees/<gen>/<name>/`.
 //! `out/.packs/current` is a symlink to the published generation, and the visible names —
 //! `out/manifest.json`, `out/print-manifest.csv`, `out/<unit>` — are fixed symlinks through
 //! `current`. Publishing is one atomic `rename` of a new `current` link over the old one;
-//! the manifest is written last inside the generation, before that rename. A run killed at
-//! any point leaves the old `current` in place; its half-built generation is removed by the
-//! next run. An advisory lock (flock on `out/.lock`) refuses a second concurrent run and is
-//! released by the kernel if a run dies. Folders are 0700 and files 0600 (personal data).
+//! everything is flushed to disk (one `syncfs`) and the manifest written last, before that
+//! rename. A run killed at any point leaves the old `current` in place; what it half-built
+//! is removed by the next run.
+//!
+//! Trees are never changed once published, so generations share them, folder by folder at
+//! any depth: a folder in which a run writes nothing and keeps every file is a symlink to
+//! the published folder as it is (a `--person` run on a city pack makes one unit's changed
+//! folders anew, not 70,000 links). A folder the run writes into, or keeps only part of, is
+//! made anew: written files, hard links to kept ones, and again shared subfolders. Each
+//! generation lists the folders it links to (`.roots`); after the switch, those the new one
+//! no longer uses are removed.
+//!
+//! An advisory lock (flock on `out/.lock`, which holds the running pid and command) refuses
+//! a second concurrent run and is released by the kernel if a run dies. Folders are 0700
+//! and files 0600 (personal data).
 
+pub mod batch;
 mod diff;
+pub mod history;
 mod manifest;
+pub mod shred;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use fs4::fs_std::FileExt;
 
@@ -26,11 +43,19 @@ pub use manifest::{Entry, Manifest};
 
 const PACKS: &str = ".packs";
 const CURRENT: &str = "current";
+const TREES: &str = "trees";
+/// In each generation: its links into `trees/`, one per line: where the link is (below
+/// `trees/`; empty for the generation's own first-level links), a tab, and the folder it
+/// links to (below `trees/`) — every link the generation reaches, shared ones too.
+const ROOTS: &str = ".roots";
+
+/// (where a link is, the tree folder it links to), both below `trees/`.
+type Links = BTreeSet<(String, String)>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("en annan körning (pid {pid}) skriver redan till {out}; vänta tills den är klar")]
-    Locked { out: PathBuf, pid: String },
+    #[error("en annan körning ({holder}) skriver redan till {out}; vänta tills den är klar")]
+    Locked { out: PathBuf, holder: String },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: manifestet kan inte läsas: {message}")]
@@ -46,12 +71,18 @@ pub fn create_dir_private(path: &Path) -> std::io::Result<()> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
 }
 
-/// Writes a file with mode 0600, creating parent folders 0700.
+/// Writes a file with mode 0600, creating parent folders 0700. An existing file is unlinked
+/// first, never truncated: it may be a hard link shared with a published generation.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         create_dir_private(parent)?;
     }
-    let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(bytes)
 }
 
@@ -64,13 +95,40 @@ fn sync_filesystem(dir: &Path) -> std::io::Result<()> {
     if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
+/// What a run has done to its new generation so far (shared by the render threads).
+#[derive(Default)]
+struct Staged {
+    /// Files written into folders (paths relative to `out/`).
+    written: HashSet<String>,
+    /// Files to carry over from the published generation, per first-level folder.
+    kept: BTreeMap<String, HashSet<String>>,
+    /// The files of each published first-level folder (read when first needed).
+    listing: HashMap<String, HashSet<String>>,
+}
+
 /// A run's hold on an output directory: the lock, the current generation, the new one.
 pub struct Publisher {
     out: PathBuf,
     _lock: File,
+    name: String,
     stage: PathBuf,
+    trees: PathBuf,
     current: Option<PathBuf>,
     previous: Option<Manifest>,
+    staged: Mutex<Staged>,
+}
+
+/// Splits `unit/kind/x.pdf` into (`unit`, `kind/x.pdf`); a top-level file has no folder.
+fn split_first(rel: &str) -> (Option<&str>, &str) {
+    match rel.split_once('/') {
+        Some((first, rest)) => (Some(first), rest),
+        None => (None, rel),
+    }
+}
+
+fn check_rel(rel: &str) -> std::io::Result<()> {
+    let bad = rel.is_empty() || rel.starts_with('/') || rel.split('/').any(|c| c.is_empty() || c == "." || c == "..");
+    if bad { Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("ogiltig sökväg i packet: {rel}"))) } else { Ok(()) }
 }
 
 impl Publisher {
@@ -80,23 +138,39 @@ impl Publisher {
         let lock = Self::lock(out)?;
         let packs = out.join(PACKS);
         let current = fs::read_link(packs.join(CURRENT)).ok().map(|t| packs.join(t));
-        // Remove generations left by killed runs (anything but the current one).
+        // Remove what killed runs left: other generations (a run makes its generation's folder
+        // before it writes anything), and then the trees the current one does not use.
+        let mut debris = false;
         for entry in fs::read_dir(&packs).into_iter().flatten().flatten() {
             let p = entry.path();
-            if entry.file_name() != CURRENT && Some(&p) != current.as_ref() {
+            if entry.file_name() != CURRENT && entry.file_name() != TREES && Some(&p) != current.as_ref() {
+                debris = true;
                 let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
             }
+        }
+        if debris {
+            collect_trees(&packs, current.as_deref(), None);
         }
         let previous = match &current {
             Some(dir) => Some(read_manifest(&dir.join("manifest.json"))?),
             None => None,
         };
         // Created by the first write, so a run that fails before it leaves no trace.
-        let stage = packs.join(format!("gen-{}-{}", std::process::id(), unique_suffix()));
-        Ok(Publisher { out: out.to_path_buf(), _lock: lock, stage, current, previous })
+        let name = format!("gen-{}-{}", std::process::id(), unique_suffix());
+        Ok(Publisher {
+            out: out.to_path_buf(),
+            _lock: lock,
+            stage: packs.join(&name),
+            trees: packs.join(TREES).join(&name),
+            name,
+            current,
+            previous,
+            staged: Mutex::new(Staged::default()),
+        })
     }
 
-    /// Takes the lock only (for commands that read the pack).
+    /// Takes the lock only (for commands that change the pack without a new generation).
+    /// The lock file then holds the pid and what runs, so a refused run can name it.
     pub fn lock(out: &Path) -> Result<File, PublishError> {
         create_dir_private(out).map_err(io(out))?;
         let path = out.join(".lock");
@@ -104,13 +178,21 @@ impl Publisher {
         match file.try_lock_exclusive() {
             Ok(true) => {}
             Ok(false) => {
-                let pid = fs::read_to_string(&path).unwrap_or_default().trim().to_string();
-                return Err(PublishError::Locked { out: out.to_path_buf(), pid: if pid.is_empty() { "okänd".into() } else { pid } });
+                let text = fs::read_to_string(&path).unwrap_or_default();
+                let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+                let holder = match (lines.next(), lines.next()) {
+                    (Some(pid), Some(what)) => format!("pid {pid}: {what}"),
+                    (Some(pid), None) => format!("pid {pid}"),
+                    _ => "pid okänd".to_string(),
+                };
+                return Err(PublishError::Locked { out: out.to_path_buf(), holder });
             }
             Err(e) => return Err(PublishError::Io { path, source: e }),
         }
         file.set_len(0).map_err(io(&path))?;
-        let _ = write!(file, "{}", std::process::id());
+        let what = std::env::args().nth(1).map(|c| format!("reservpack {c}")).unwrap_or_else(|| "reservpack".into());
+        let since = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M:%S");
+        let _ = write!(file, "{}\n{what}, startad {since}\n", std::process::id());
         Ok(file)
     }
 
@@ -124,53 +206,202 @@ impl Publisher {
         self.current.as_ref().map(|c| c.join(rel))
     }
 
-    /// Writes a file into the new generation.
+    /// Where `rel` of the new generation is written.
+    fn staged_path(&self, rel: &str) -> PathBuf {
+        match split_first(rel) {
+            (Some(_), _) => self.trees.join(rel),
+            (None, _) => self.stage.join(rel),
+        }
+    }
+
+    /// Where the new generation's file `rel` can be read now (written in this run, or kept
+    /// from the published generation), if it has one. Files are only linked into place at
+    /// commit, so read them through this, not through the staging folder.
+    pub fn staged_file(&self, rel: &str) -> Option<PathBuf> {
+        check_rel(rel).ok()?;
+        let written = self.staged_path(rel);
+        if written.is_file() {
+            return Some(written);
+        }
+        let kept = match split_first(rel) {
+            (Some(first), rest) => {
+                let staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
+                staged.kept.get(first).is_some_and(|k| k.contains(rest))
+            }
+            (None, _) => false,
+        };
+        if kept { self.current_path(rel) } else { None }
+    }
+
+    /// Writes a file into the new generation (any thread).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
-        write_private(&self.stage.join(rel), bytes)
+        check_rel(rel)?;
+        {
+            let mut staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
+            if staged.written.is_empty() {
+                // The generation's folder first: it marks a killed run's trees as debris.
+                create_dir_private(&self.stage)?;
+            }
+            if split_first(rel).0.is_some() {
+                staged.written.insert(rel.to_string());
+            } else {
+                staged.written.insert(String::new());
+            }
+        }
+        write_private(&self.staged_path(rel), bytes)
     }
 
-    /// The directory of the generation being built (for tools that write many files).
-    pub fn stage_dir(&self) -> &Path {
-        &self.stage
+    /// Whether the published generation has the file `rel`.
+    pub fn published_has(&self, rel: &str) -> bool {
+        match split_first(rel) {
+            (Some(first), rest) => {
+                let mut staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
+                self.listing(&mut staged, first).contains(rest)
+            }
+            (None, _) => self.current.as_ref().is_some_and(|c| c.join(rel).is_file()),
+        }
     }
 
-    /// Carries an unchanged file over from the published generation (a hard link).
+    fn listing<'s>(&self, staged: &'s mut Staged, first: &str) -> &'s HashSet<String> {
+        staged.listing.entry(first.to_string()).or_insert_with(|| match &self.current {
+            Some(c) => list_files(&c.join(first)),
+            None => HashSet::new(),
+        })
+    }
+
+    /// Carries an unchanged file over from the published generation. Fails if it is not
+    /// there. (Cheap: files are linked at commit, and a folder kept whole is shared.)
     pub fn keep(&self, rel: &str) -> std::io::Result<()> {
-        let from = self.current.as_ref().map(|c| c.join(rel)).ok_or_else(|| std::io::Error::other("ingen publicerad version"))?;
-        let to = self.stage.join(rel);
-        if let Some(parent) = to.parent() {
-            create_dir_private(parent)?;
+        check_rel(rel)?;
+        let not_found = || std::io::Error::new(std::io::ErrorKind::NotFound, format!("{rel} finns inte i det publicerade packet"));
+        match split_first(rel) {
+            (Some(first), rest) => {
+                let mut staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
+                if !self.listing(&mut staged, first).contains(rest) {
+                    return Err(not_found());
+                }
+                staged.kept.entry(first.to_string()).or_default().insert(rest.to_string());
+                Ok(())
+            }
+            (None, _) => {
+                let from = self.current_path(rel).filter(|p| p.is_file()).ok_or_else(not_found)?;
+                link_or_copy(&from, &self.stage.join(rel))
+            }
         }
-        match fs::hard_link(&from, &to) {
-            Ok(()) => Ok(()),
-            Err(_) => fs::copy(&from, &to).map(|_| ()),
+    }
+
+    /// Keeps every file of the published generation except `drop` (paths relative to
+    /// `out/`) and the manifest, which `commit` writes. For commands that only remove.
+    pub fn keep_all_except(&self, drop: &HashSet<String>) -> std::io::Result<()> {
+        let Some(current) = self.current.clone() else { return Ok(()) };
+        for entry in fs::read_dir(&current)?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == "manifest.json" || name == ROOTS {
+                continue;
+            }
+            if entry.path().is_dir() {
+                let files: Vec<String> = {
+                    let mut staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
+                    self.listing(&mut staged, &name).iter().map(|rest| format!("{name}/{rest}")).collect()
+                };
+                for rel in files.iter().filter(|r| !drop.contains(*r)) {
+                    self.keep(rel)?;
+                }
+            } else if !drop.contains(&name) {
+                self.keep(&name)?;
+            }
         }
+        Ok(())
+    }
+
+    /// Builds the folders of the new generation: shared with the published one where kept
+    /// whole, otherwise made anew. Returns the tree folders it links to (relative to `trees/`).
+    fn assemble(&self) -> Result<Links, PublishError> {
+        let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|e| e.into_inner()));
+        create_dir_private(&self.stage).map_err(io(&self.stage))?;
+        let trees_root = fs::canonicalize(self.out.join(PACKS).join(TREES)).ok();
+        let mut written: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for rel in staged.written.iter().filter(|r| !r.is_empty()) {
+            if let (Some(first), rest) = split_first(rel) {
+                written.entry(first).or_default().push(rest);
+            }
+        }
+        let firsts: BTreeSet<&str> = written.keys().copied().chain(staged.kept.keys().map(String::as_str)).collect();
+        let mut links = Links::new();
+        for first in firsts {
+            let empty = HashSet::new();
+            let folder = Folder::new(
+                staged.listing.get(first).unwrap_or(&empty),
+                staged.kept.get(first).unwrap_or(&empty),
+                written.get(first).map(Vec::as_slice).unwrap_or(&[]),
+            );
+            let build = Build { publisher: self, first, folder: &folder, trees_root: trees_root.as_deref() };
+            build.dir("", &mut links)?;
+        }
+        // A shared folder may itself link to older trees: those links are reached too.
+        if let Some(old) = self.current.as_ref().and_then(|c| read_links(c)) {
+            let mut todo: Vec<String> = links.iter().map(|(_, t)| t.clone()).collect();
+            let mut seen: HashSet<String> = HashSet::new();
+            while let Some(t) = todo.pop() {
+                if !seen.insert(t.clone()) {
+                    continue;
+                }
+                for (at, to) in old.iter().filter(|(at, _)| at.starts_with(&format!("{t}/"))) {
+                    if links.insert((at.clone(), to.clone())) {
+                        todo.push(to.clone());
+                    }
+                }
+            }
+        }
+        Ok(links)
     }
 
     /// Writes the manifest last and switches the published generation atomically.
     pub fn commit(self, manifest: &Manifest) -> Result<(), PublishError> {
-        create_dir_private(&self.stage).map_err(io(&self.stage))?;
+        let links = self.assemble()?;
+        let index: String = links.iter().map(|(at, to)| format!("{at}\t{to}\n")).collect();
+        let ipath = self.stage.join(ROOTS);
+        write_private(&ipath, index.as_bytes()).map_err(io(&ipath))?;
         sync_filesystem(&self.stage).map_err(io(&self.stage))?;
         let mpath = self.stage.join("manifest.json");
         write_private(&mpath, &manifest.to_json()).map_err(io(&mpath))?;
         File::open(&mpath).and_then(|f| f.sync_all()).map_err(io(&mpath))?;
         let packs = self.out.join(PACKS);
-        let name = self.stage.file_name().expect("stage has a name").to_owned();
-        // The visible names: fixed links through `current` for every top-level entry.
-        for entry in fs::read_dir(&self.stage).map_err(io(&self.stage))?.flatten() {
-            let visible = self.out.join(entry.file_name());
-            if fs::symlink_metadata(&visible).is_err() {
-                let target = Path::new(PACKS).join(CURRENT).join(entry.file_name());
-                std::os::unix::fs::symlink(&target, &visible).map_err(io(&visible))?;
+        // The visible names: fixed links through `current` for every top-level entry
+        // (hidden ones, such as `.history`, are read through `.packs/current`). Made before
+        // the switch, so a pack is never published without them; a new one dangles until then.
+        let mut made: Vec<PathBuf> = Vec::new();
+        let switched = (|| {
+            for entry in fs::read_dir(&self.stage).map_err(io(&self.stage))?.flatten() {
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let visible = self.out.join(entry.file_name());
+                if fs::symlink_metadata(&visible).is_err() {
+                    let target = Path::new(PACKS).join(CURRENT).join(entry.file_name());
+                    std::os::unix::fs::symlink(&target, &visible).map_err(io(&visible))?;
+                    made.push(visible);
+                }
             }
+            let tmp_link = packs.join(format!("{CURRENT}.new"));
+            let _ = fs::remove_file(&tmp_link);
+            std::os::unix::fs::symlink(&self.name, &tmp_link).map_err(io(&tmp_link))?;
+            File::open(&packs).and_then(|d| d.sync_all()).map_err(io(&packs))?;
+            fs::rename(&tmp_link, packs.join(CURRENT)).map_err(io(&packs))
+        })();
+        if let Err(e) = switched {
+            // Not published: take back the links made for it (Drop removes the generation).
+            for link in made {
+                let _ = fs::remove_file(link);
+            }
+            return Err(e);
         }
-        let tmp_link = packs.join(format!("{CURRENT}.new"));
-        let _ = fs::remove_file(&tmp_link);
-        std::os::unix::fs::symlink(&name, &tmp_link).map_err(io(&tmp_link))?;
-        File::open(&packs).and_then(|d| d.sync_all()).map_err(io(&packs))?;
-        fs::rename(&tmp_link, packs.join(CURRENT)).map_err(io(&packs))?;
-        File::open(&packs).and_then(|d| d.sync_all()).map_err(io(&packs))?;
-        // Old generation and links to entries that no longer exist.
+        // Published. What follows only tidies up.
+        let _ = File::open(&packs).and_then(|d| d.sync_all());
+        // Trees no longer used, the old generation, links to entries that no longer exist.
+        let old_links = self.current.as_ref().and_then(|c| read_links(c));
+        let targets = |l: &Links| -> BTreeSet<String> { l.iter().map(|(_, t)| t.clone()).collect() };
+        collect_trees(&packs, Some(&self.stage), old_links.map(|old| (targets(&old), targets(&links))));
         if let Some(old) = &self.current {
             let _ = fs::remove_dir_all(old);
         }
@@ -191,12 +422,253 @@ impl Publisher {
 impl Drop for Publisher {
     fn drop(&mut self) {
         // A run that did not commit leaves nothing behind (a killed one is cleaned next time).
-        if self.stage.exists() {
-            let current = self.current.clone();
-            let linked = fs::read_link(self.out.join(PACKS).join(CURRENT)).ok().map(|t| self.out.join(PACKS).join(t));
-            if linked.as_ref() != Some(&self.stage) && current.as_ref() != Some(&self.stage) {
-                let _ = fs::remove_dir_all(&self.stage);
+        let linked = fs::read_link(self.out.join(PACKS).join(CURRENT)).ok();
+        if linked.as_deref() != Some(Path::new(&self.name)) {
+            let _ = fs::remove_dir_all(&self.stage);
+            let _ = fs::remove_dir_all(&self.trees);
+        }
+    }
+}
+
+/// One first-level folder's files, as published, kept and written, counted per subfolder
+/// (`""` is the folder itself).
+struct Folder<'a> {
+    published: HashMap<&'a str, usize>,
+    kept: HashMap<&'a str, usize>,
+    dirty: HashSet<&'a str>,
+    subdirs: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    kept_files: BTreeMap<&'a str, Vec<&'a str>>,
+}
+
+/// `a/b/c.pdf` → (`a/b`, `c.pdf`), and every folder above it: `""`, `a`, `a/b`.
+fn parent(rel: &str) -> (&str, &str) {
+    rel.rsplit_once('/').unwrap_or(("", rel))
+}
+
+fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
+    std::iter::once("").chain(rel.match_indices('/').map(move |(i, _)| &rel[..i]))
+}
+
+impl<'a> Folder<'a> {
+    fn new(published: &'a HashSet<String>, kept: &'a HashSet<String>, written: &[&'a str]) -> Folder<'a> {
+        let mut f = Folder {
+            published: HashMap::new(),
+            kept: HashMap::new(),
+            dirty: HashSet::new(),
+            subdirs: BTreeMap::new(),
+            kept_files: BTreeMap::new(),
+        };
+        for rel in published {
+            for d in ancestors(rel) {
+                *f.published.entry(d).or_default() += 1;
             }
+        }
+        let add_dirs = |f: &mut Folder<'a>, rel: &'a str| {
+            let mut prev = "";
+            for d in ancestors(rel).skip(1) {
+                f.subdirs.entry(prev).or_default().insert(d);
+                prev = d;
+            }
+        };
+        for rel in kept {
+            for d in ancestors(rel) {
+                *f.kept.entry(d).or_default() += 1;
+            }
+            let (dir, name) = parent(rel);
+            f.kept_files.entry(dir).or_default().push(name);
+            add_dirs(&mut f, rel);
+        }
+        for rel in written {
+            f.dirty.extend(ancestors(rel));
+            add_dirs(&mut f, rel);
+        }
+        f
+    }
+
+    /// Kept whole: nothing written in it, every published file in it kept.
+    fn whole(&self, dir: &str) -> bool {
+        let published = self.published.get(dir).copied().unwrap_or(0);
+        !self.dirty.contains(dir) && published > 0 && self.kept.get(dir).copied().unwrap_or(0) == published
+    }
+}
+
+struct Build<'a> {
+    publisher: &'a Publisher,
+    first: &'a str,
+    folder: &'a Folder<'a>,
+    trees_root: Option<&'a Path>,
+}
+
+impl Build<'_> {
+    /// `first/dir` in the new generation: a link to the published folder, or made anew.
+    fn dir(&self, dir: &str, links: &mut Links) -> Result<(), PublishError> {
+        let p = self.publisher;
+        let rel = if dir.is_empty() { self.first.to_string() } else { format!("{}/{dir}", self.first) };
+        if self.folder.whole(dir) {
+            if let Some(shared) = self.published_tree(&rel) {
+                // A first-level link sits in the generation's folder (`../trees/…`); a deeper
+                // one in `trees/<gen>/<rel's parent>`, as many folders below `trees/` as `rel`
+                // has parts.
+                let (link, target, at) = if dir.is_empty() {
+                    (p.stage.join(self.first), format!("../{TREES}/{shared}"), String::new())
+                } else {
+                    let up = "../".repeat(rel.split('/').count());
+                    (p.trees.join(&rel), format!("{up}{shared}"), format!("{}/{rel}", p.name))
+                };
+                std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
+                links.insert((at, shared));
+                return Ok(());
+            }
+        }
+        let made = p.trees.join(&rel);
+        create_dir_private(&made).map_err(io(&made))?;
+        if let (Some(files), Some(current)) = (self.folder.kept_files.get(dir), &p.current) {
+            for name in files {
+                let to = made.join(name);
+                if fs::symlink_metadata(&to).is_ok() {
+                    continue; // written anew in this run
+                }
+                let from = current.join(&rel).join(name);
+                link_or_copy(&from, &to).map_err(io(&to))?;
+            }
+        }
+        if let Some(subdirs) = self.folder.subdirs.get(dir) {
+            for sub in subdirs {
+                self.dir(sub, links)?;
+            }
+        }
+        if dir.is_empty() {
+            let link = p.stage.join(self.first);
+            let target = Path::new("..").join(TREES).join(&p.name).join(self.first);
+            std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
+            links.insert((String::new(), format!("{}/{}", p.name, self.first)));
+        }
+        Ok(())
+    }
+
+    /// The published folder `rel`, as a path below `trees/`, if it is one there.
+    fn published_tree(&self, rel: &str) -> Option<String> {
+        let real = fs::canonicalize(self.publisher.current.as_ref()?.join(rel)).ok()?;
+        let below = real.strip_prefix(self.trees_root?).ok()?;
+        (below.components().count() >= 2).then(|| below.to_string_lossy().into_owned())
+    }
+}
+
+/// A generation's links into `trees/`, from its index.
+fn read_links(generation: &Path) -> Option<Links> {
+    let text = fs::read_to_string(generation.join(ROOTS)).ok()?;
+    Some(text.lines().filter_map(|l| l.split_once('\t')).map(|(a, t)| (a.to_string(), t.to_string())).collect())
+}
+
+/// Removes the tree folders (under `packs/trees`) that the generation `current` does not
+/// use. With both generations' indexes (`(old, new)` roots), only what the old one used and
+/// the new one does not is looked at; without, every tree is walked.
+fn collect_trees(packs: &Path, current: Option<&Path>, indexes: Option<(BTreeSet<String>, BTreeSet<String>)>) {
+    let trees = packs.join(TREES);
+    let (live, candidates): (BTreeSet<String>, Vec<String>) = match indexes {
+        Some((old, new)) => {
+            // A folder inside a live one is live too (a shared unit's subfolders).
+            let live_under = |r: &String| new.iter().any(|n| r == n || r.starts_with(&format!("{n}/")));
+            let gone: Vec<String> = old.iter().filter(|r| !live_under(r)).cloned().collect();
+            (new, gone)
+        }
+        None => {
+            let live = match current {
+                Some(cur) => walk_roots(&trees, cur),
+                None => BTreeSet::new(),
+            };
+            let all = fs::read_dir(&trees).into_iter().flatten().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            (live, all)
+        }
+    };
+    let keep = |rel: &str| live.iter().any(|l| rel == l || rel.starts_with(&format!("{l}/")));
+    let holds = |rel: &str| live.iter().any(|l| l.starts_with(&format!("{rel}/")));
+    for c in candidates {
+        sweep(&trees, &c, &keep, &holds);
+    }
+    // Generation folders left empty.
+    for g in fs::read_dir(&trees).into_iter().flatten().flatten() {
+        let _ = fs::remove_dir(g.path());
+    }
+}
+
+/// Removes `rel` (below `trees`) unless it is live; a folder that holds live ones is swept.
+fn sweep(trees: &Path, rel: &str, keep: &dyn Fn(&str) -> bool, holds: &dyn Fn(&str) -> bool) {
+    if keep(rel) {
+        return;
+    }
+    let p = trees.join(rel);
+    let is_dir = fs::symlink_metadata(&p).map(|m| m.is_dir()).unwrap_or(false);
+    if is_dir && holds(rel) {
+        for e in fs::read_dir(&p).into_iter().flatten().flatten() {
+            sweep(trees, &format!("{rel}/{}", e.file_name().to_string_lossy()), keep, holds);
+        }
+    } else if is_dir {
+        let _ = fs::remove_dir_all(&p);
+    } else {
+        let _ = fs::remove_file(&p);
+    }
+}
+
+/// Every tree folder the generation `generation` links to, at any depth (below `trees`).
+fn walk_roots(trees: &Path, generation: &Path) -> BTreeSet<String> {
+    let mut roots = BTreeSet::new();
+    let Ok(trees_root) = fs::canonicalize(trees) else { return roots };
+    let mut stack: Vec<PathBuf> = vec![generation.to_path_buf()];
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_symlink() {
+                if let Ok(real) = fs::canonicalize(e.path()) {
+                    if let Ok(below) = real.strip_prefix(&trees_root) {
+                        roots.insert(below.to_string_lossy().into_owned());
+                        if real.is_dir() && seen.insert(real.clone()) {
+                            stack.push(real);
+                        }
+                    }
+                }
+            } else if t.is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    roots
+}
+
+/// Every file under `dir` (following a symlinked `dir` itself), as paths relative to it.
+fn list_files(dir: &Path) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, prefix)) = stack.pop() {
+        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            let is_dir = match entry.file_type() {
+                Ok(t) if t.is_symlink() => entry.path().is_dir(),
+                Ok(t) => t.is_dir(),
+                Err(_) => continue,
+            };
+            if is_dir {
+                stack.push((entry.path(), rel));
+            } else {
+                out.insert(rel);
+            }
+        }
+    }
+    out
+}
+
+fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    if let Some(parent) = to.parent() {
+        create_dir_private(parent)?;
+    }
+    match fs::hard_link(from, to) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(_) => {
+            let bytes = fs::read(from)?;
+            write_private(to, &bytes)
         }
     }
 }
@@ -205,6 +677,12 @@ impl Drop for Publisher {
 pub fn read_manifest(path: &Path) -> Result<Manifest, PublishError> {
     let bytes = fs::read(path).map_err(io(path))?;
     serde_json::from_slice(&bytes).map_err(|e| PublishError::Manifest { path: path.to_path_buf(), message: e.to_string() })
+}
+
+/// The published generation's folder (`out/.packs/<gen>`), if a pack is published.
+pub fn published_dir(out: &Path) -> Option<PathBuf> {
+    let packs = out.join(PACKS);
+    fs::read_link(packs.join(CURRENT)).ok().map(|t| packs.join(t))
 }
 
 /// The published manifest of `out`, if there is one.
@@ -219,4 +697,162 @@ pub fn published(out: &Path) -> Result<Option<Manifest>, PublishError> {
 fn unique_suffix() -> String {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{t:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(paths: &[&str]) -> Manifest {
+        Manifest { generated_for: "2026-11-24".into(), documents: paths.iter().map(|p| entry(p)).collect() }
+    }
+
+    fn entry(path: &str) -> Entry {
+        Entry {
+            id: path.into(),
+            kind: "x".into(),
+            unit: "U".into(),
+            audience: crate::plan::Audience::Personal,
+            path: path.into(),
+            pages: 1,
+            version: "0".repeat(64),
+            gallring: "r".into(),
+            date: None,
+            label: String::new(),
+            subject: String::new(),
+            storage: String::new(),
+            person: None,
+            printed: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_folder_kept_whole_is_shared_and_a_changed_one_is_new() {
+        let out = tempfile::tempdir().unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        p.write("A/k/1.pdf", b"a1").unwrap();
+        p.write("A/k/2.pdf", b"a2").unwrap();
+        p.write("B/k/1.pdf", b"b1").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf", "A/k/2.pdf", "B/k/1.pdf"])).unwrap();
+        let a_before = fs::read_link(out.path().join(".packs/current/A")).unwrap();
+        let b_before = fs::read_link(out.path().join(".packs/current/B")).unwrap();
+
+        let p = Publisher::open(out.path()).unwrap();
+        p.keep("A/k/1.pdf").unwrap();
+        p.keep("A/k/2.pdf").unwrap();
+        assert!(p.keep("A/k/3.pdf").is_err(), "a file that is not published cannot be kept");
+        p.write("B/k/1.pdf", b"b1-new").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf", "A/k/2.pdf", "B/k/1.pdf"])).unwrap();
+        assert_eq!(fs::read_link(out.path().join(".packs/current/A")).unwrap(), a_before, "A is shared");
+        assert_ne!(fs::read_link(out.path().join(".packs/current/B")).unwrap(), b_before, "B is new");
+        assert_eq!(fs::read(out.path().join("A/k/2.pdf")).unwrap(), b"a2");
+        assert_eq!(fs::read(out.path().join("B/k/1.pdf")).unwrap(), b"b1-new");
+
+        // Keep part of A: a new tree without the dropped file; the old trees are gone.
+        let p = Publisher::open(out.path()).unwrap();
+        p.keep("A/k/1.pdf").unwrap();
+        p.keep("B/k/1.pdf").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf", "B/k/1.pdf"])).unwrap();
+        assert!(out.path().join("A/k/1.pdf").exists());
+        assert!(!out.path().join("A/k/2.pdf").exists());
+        let trees: Vec<_> = fs::read_dir(out.path().join(".packs/trees")).unwrap().flatten().collect();
+        let count: usize = trees.iter().map(|g| fs::read_dir(g.path()).unwrap().count()).sum();
+        assert_eq!(count, 2, "only the trees in use are left");
+        let mode = fs::metadata(out.path().join("A/k/1.pdf")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let mode = fs::metadata(out.path().join(".packs/trees")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    /// Every file reachable from `out/` (through the links), with its bytes.
+    fn visible(out: &Path) -> BTreeMap<String, Vec<u8>> {
+        let cur = out.join(".packs/current");
+        let mut m = BTreeMap::new();
+        for rel in list_files(&cur) {
+            if rel != "manifest.json" && rel != ROOTS {
+                m.insert(rel.clone(), fs::read(cur.join(&rel)).unwrap());
+            }
+        }
+        m
+    }
+
+    /// Random runs that write, keep and drop files in nested folders: after each commit the
+    /// pack is exactly the model, and no file under `trees/` is unreachable.
+    #[test]
+    fn random_runs_keep_the_pack_exact_and_leave_no_garbage() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let out = tempfile::tempdir().unwrap();
+        let names: Vec<String> = ["A/x/1", "A/x/2", "A/y/1", "A/y/z/1", "A/top", "B/x/1", "B/x/2", "B/y/1", ".h/A", ".h/B"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut model: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for round in 0..40 {
+            let p = Publisher::open(out.path()).unwrap();
+            let mut next = BTreeMap::new();
+            for n in &names {
+                let roll = rng.gen_range(0..10);
+                if model.contains_key(n) && roll < 7 {
+                    p.keep(n).unwrap();
+                    next.insert(n.clone(), model[n].clone());
+                } else if roll < 9 - (round % 3) {
+                    let bytes = format!("{n} in round {round}").into_bytes();
+                    p.write(n, &bytes).unwrap();
+                    next.insert(n.clone(), bytes);
+                }
+            }
+            if rng.gen_range(0..6) == 0 {
+                drop(p); // a failed run
+                assert_eq!(visible(out.path()), model, "round {round}: a failed run changes nothing");
+                continue;
+            }
+            p.commit(&manifest(&[])).unwrap();
+            model = next;
+            assert_eq!(visible(out.path()), model, "round {round}");
+            // Every file in `trees/` is reachable from the pack.
+            let cur = fs::canonicalize(out.path().join(".packs/current")).unwrap();
+            let mut reachable: HashSet<PathBuf> = HashSet::new();
+            for rel in list_files(&cur) {
+                reachable.insert(fs::canonicalize(cur.join(rel)).unwrap());
+            }
+            let trees = fs::canonicalize(out.path().join(".packs/trees")).unwrap();
+            let mut stack = vec![trees];
+            while let Some(d) = stack.pop() {
+                for e in fs::read_dir(&d).unwrap().flatten() {
+                    let t = e.file_type().unwrap();
+                    if t.is_dir() {
+                        stack.push(e.path());
+                    } else if t.is_file() {
+                        assert!(reachable.contains(&e.path()), "round {round}: garbage {}", e.path().display());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_uncommitted_run_leaves_nothing() {
+        let out = tempfile::tempdir().unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        p.write("A/k/1.pdf", b"a1").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf"])).unwrap();
+        let before = list_files(&out.path().join(PACKS));
+        let p = Publisher::open(out.path()).unwrap();
+        p.write("A/k/1.pdf", b"changed").unwrap();
+        p.write("top.csv", b"x").unwrap();
+        drop(p);
+        assert_eq!(list_files(&out.path().join(PACKS)), before);
+        assert_eq!(fs::read(out.path().join("A/k/1.pdf")).unwrap(), b"a1");
+    }
+
+    #[test]
+    fn a_second_run_is_refused_naming_the_first() {
+        let out = tempfile::tempdir().unwrap();
+        let _first = Publisher::open(out.path()).unwrap();
+        match Publisher::open(out.path()) {
+            Err(PublishError::Locked { holder, .. }) => assert!(holder.contains(&std::process::id().to_string()), "{holder}"),
+            _ => panic!("the second run must be refused"),
+        }
+    }
 }

@@ -31,6 +31,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("rutiner.typ", include_str!("../../templates/rutiner.typ")),
     ("blankett_enhet.typ", include_str!("../../templates/blankett_enhet.typ")),
     ("egenkontroll.typ", include_str!("../../templates/egenkontroll.typ")),
+    ("batch_cover.typ", include_str!("../../templates/batch_cover.typ")),
+    ("blank_page.typ", include_str!("../../templates/blank_page.typ")),
+    ("gallringslista.typ", include_str!("../../templates/gallringslista.typ")),
 ];
 
 /// The templates in force: built-ins, each replaceable by a file of the same name in an

@@ -1,0 +1,383 @@
+//! The gallringslista (shred list) of a run: per unit, the printed pages to take out of the
+//! cabinets and shred now (seeds 000, 001: "gallra samtidigt den inaktuella versionen").
+//!
+//! Computed from the run's [`Diff`] against the published manifest:
+//! - every superseded printed version (a changed document's old version);
+//! - every document of a person who has left the unit (removed, and the person has no
+//!   document left in that unit);
+//! - every other document that is no longer part of the pack (e.g. an ended assignment);
+//! - every published document whose gallring date has come by the run's service day
+//!   (health-care orders after two years, planerade besök after six weeks, schedules of past
+//!   days) — their digital copies stay until `reservpack gallra`.
+//!
+//! A list is written per unit and audience that the run changed: the general one at
+//! `<unit>/gallringslista.pdf, .csv` (general documents only), the enhetschef's at
+//! `<unit>/begransad/gallringslista.pdf, .csv` (restricted documents only: general lists never
+//! mention them). It goes with the run's delta print: the new pages in, the listed pages out.
+//! A unit the run did not change keeps the list it had.
+//! CSV: UTF-8 with BOM, `;`-separated, CRLF.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::history::{Ended, Reason};
+use super::{Diff, Entry, Manifest, Publisher};
+use crate::plan::{Audience, hex, path_component};
+use crate::render::{Job, RenderError, Renderer};
+use crate::retention::SECRECY_TEXT;
+
+/// The template of the list.
+pub const TEMPLATE: &str = "gallringslista.typ";
+/// The CSV header (FORMATS.md style: English column names, Swedish content).
+pub const CSV_HEADER: &[&str] =
+    &["unit", "reason", "kind", "label", "subject", "id", "version", "pages", "printed", "storage", "gallring", "new_version"];
+
+const STORAGE_GENERAL: &str = "Med utskriften; sedan dokumentskåp (aktskåp) tills nästa lista";
+const STORAGE_RESTRICTED: &str = "Enhetschefens dokumentskåp (endast enhetschef)";
+const GALLRING_TEXT: &str = "när bladen är strimlade och listan avprickad";
+
+/// One printed document to shred.
+#[derive(Clone, Debug)]
+pub struct Item<'a> {
+    pub reason: Reason,
+    /// The printed version to shred.
+    pub old: &'a Entry,
+    /// The version that supersedes it (for [`Reason::NewVersion`]).
+    pub new: Option<&'a Entry>,
+}
+
+/// The lists of one run, per (unit, audience) the run changed.
+pub struct ShredLists<'a> {
+    pub lists: BTreeMap<(String, Audience), Vec<Item<'a>>>,
+    /// The service day the lists are for.
+    pub date: NaiveDate,
+}
+
+impl<'a> ShredLists<'a> {
+    /// What to shred after a run that publishes `new` (with `diff` against the published
+    /// manifest), on the service day `date`.
+    pub fn compute(diff: &Diff<'a>, new: &'a Manifest, date: NaiveDate) -> ShredLists<'a> {
+        let mut lists: BTreeMap<(String, Audience), Vec<Item<'a>>> = BTreeMap::new();
+        // Every (unit, audience) the run changed gets a list, even an empty one.
+        let touched = diff.new.iter().copied().chain(diff.changed.iter().map(|(_, n)| *n)).chain(diff.removed.iter().copied());
+        for e in touched {
+            lists.entry((e.unit.clone(), e.audience)).or_default();
+        }
+        let mut listed: HashSet<&str> = HashSet::new();
+        for (old, n) in &diff.changed {
+            lists.entry((old.unit.clone(), old.audience)).or_default().push(Item { reason: Reason::NewVersion, old, new: Some(n) });
+            listed.insert(&old.id);
+        }
+        // People who still have documents in a unit (opaque keys).
+        let present: HashSet<(&str, &str)> =
+            new.documents.iter().filter_map(|e| e.person.as_deref().map(|p| (e.unit.as_str(), p))).collect();
+        for old in &diff.removed {
+            let left = old.person.as_deref().is_some_and(|p| !present.contains(&(old.unit.as_str(), p)));
+            let reason = if left { Reason::PersonLeft } else { Reason::Dropped };
+            lists.entry((old.unit.clone(), old.audience)).or_default().push(Item { reason, old, new: None });
+            listed.insert(&old.id);
+        }
+        for e in &new.documents {
+            let due = parse_date(&e.gallring).is_some_and(|g| g <= date);
+            if due && !listed.contains(e.id.as_str()) {
+                if let Some(list) = lists.get_mut(&(e.unit.clone(), e.audience)) {
+                    list.push(Item { reason: Reason::Expired, old: e, new: None });
+                }
+            }
+        }
+        for items in lists.values_mut() {
+            items.sort_by(|a, b| {
+                (a.reason, &a.old.storage, &a.old.subject, &a.old.label, &a.old.date, &a.old.id).cmp(&(
+                    b.reason,
+                    &b.old.storage,
+                    &b.old.subject,
+                    &b.old.label,
+                    &b.old.date,
+                    &b.old.id,
+                ))
+            });
+        }
+        ShredLists { lists, date }
+    }
+
+    /// The versions this run ended, for the history (per unit folder). Documents past their
+    /// gallring date are not ended by a run: they stay until `gallra`.
+    pub fn ended(&self) -> Vec<(String, Ended)> {
+        self.lists
+            .values()
+            .flatten()
+            .filter(|i| i.reason != Reason::Expired)
+            .map(|i| (super::history::unit_dir(&i.old.path).to_string(), Ended::of(i.old, self.date, i.reason, i.new)))
+            .collect()
+    }
+
+    /// Sheets and pages to shred, over all lists.
+    pub fn totals(&self) -> (usize, usize) {
+        let items = self.lists.values().flatten();
+        items.fold((0, 0), |(n, p), i| (n + 1, p + i.old.pages))
+    }
+
+    /// Writes every list (CSV, and PDF through `renderer`) into the new generation, and
+    /// keeps the published lists of every unit and audience the run did not change.
+    /// `unit_names` gives the headings; returns the relative paths of the PDFs written.
+    pub fn write(
+        &self,
+        publisher: &Publisher,
+        renderer: &Renderer,
+        unit_names: &HashMap<String, String>,
+        published_units: &BTreeSet<String>,
+        threads: usize,
+    ) -> Result<Vec<String>, RenderError> {
+        let date = self.date.format("%Y-%m-%d").to_string();
+        let mut jobs = Vec::new();
+        for ((unit, audience), items) in &self.lists {
+            let dir = list_dir(unit, *audience);
+            let csv_rel = format!("{dir}/gallringslista.csv");
+            let id = list_id(unit, *audience);
+            publisher.write(&csv_rel, &csv(unit, items)).map_err(|source| RenderError::Write { id: id.clone(), source })?;
+            let name = unit_names.get(unit).cloned().unwrap_or_else(|| unit.clone());
+            jobs.push(ListJob::new(renderer, unit, &name, *audience, items, &date));
+        }
+        // Units and audiences this run did not change keep their list.
+        for unit in published_units {
+            for audience in [Audience::Personal, Audience::Enhetschef] {
+                if self.lists.contains_key(&(unit.clone(), audience)) {
+                    continue;
+                }
+                let dir = list_dir(unit, audience);
+                for file in ["gallringslista.pdf", "gallringslista.csv"] {
+                    let rel = format!("{dir}/{file}");
+                    if publisher.published_has(&rel) {
+                        publisher.keep(&rel).map_err(|source| RenderError::Write { id: list_id(unit, audience), source })?;
+                    }
+                }
+            }
+        }
+        let results = renderer.render_all(&jobs, threads, &|| {}, |i, pdf| publisher.write(&jobs[i].path, &pdf.bytes));
+        for r in results {
+            r?;
+        }
+        Ok(jobs.into_iter().map(|j| j.path).collect())
+    }
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// `<unit>` or `<unit>/begransad`.
+fn list_dir(unit: &str, audience: Audience) -> String {
+    match audience {
+        Audience::Personal => path_component(unit),
+        Audience::Enhetschef => format!("{}/begransad", path_component(unit)),
+    }
+}
+
+/// The list's own stable id, printed in its stamp.
+pub fn list_id(unit: &str, audience: Audience) -> String {
+    let mut h = Sha256::new();
+    for part in ["gallringslista", unit, if audience == Audience::Personal { "personal" } else { "enhetschef" }] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    format!("GL-{}", hex(&h.finalize()[..5]).to_uppercase())
+}
+
+fn short(v: &str) -> &str {
+    &v[..v.len().min(8)]
+}
+
+fn reason_text(i: &Item) -> String {
+    match i.reason {
+        Reason::NewVersion => match i.new {
+            Some(n) => format!("Ersatt av v{} (utskriven {})", short(&n.version), n.printed),
+            None => "Ersatt av ny version".into(),
+        },
+        Reason::PersonLeft => "Personen har lämnat enheten".into(),
+        Reason::Dropped => "Ingår inte längre i reservpärmen".into(),
+        Reason::Expired => format!("Gallringsdatum {}", i.old.gallring),
+    }
+}
+
+/// The CSV: UTF-8 with BOM, `;`-separated, CRLF.
+pub fn csv(unit: &str, items: &[Item]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let _ = w.write_record(CSV_HEADER);
+    for i in items {
+        let e = i.old;
+        let pages = e.pages.to_string();
+        let new_version = i.new.map(|n| short(&n.version).to_string()).unwrap_or_default();
+        let _ = w.write_record([
+            unit,
+            i.reason.code(),
+            &e.kind,
+            &e.label,
+            &e.subject,
+            &e.id,
+            short(&e.version),
+            &pages,
+            &e.printed,
+            &e.storage,
+            &e.gallring,
+            &new_version,
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// One list as a document for the renderer.
+struct ListJob {
+    id: String,
+    path: String,
+    context: Value,
+}
+
+impl ListJob {
+    fn new(renderer: &Renderer, unit: &str, unit_name: &str, audience: Audience, items: &[Item], date: &str) -> ListJob {
+        let restricted = audience == Audience::Enhetschef;
+        let sections: Vec<Value> = [
+            (Reason::NewVersion, "Ersatta versioner", "En ny version är utskriven. Ta ut den gamla versionen ur pärmen och strimla den."),
+            (Reason::PersonLeft, "Personer som lämnat enheten", "Strimla alla blad om personen."),
+            (Reason::Dropped, "Dokument som utgått", "Dokumentet ingår inte längre i reservpärmen."),
+            (Reason::Expired, "Gallringsdatum har passerat", "Gallringsdatumet står på varje sida."),
+        ]
+        .into_iter()
+        .filter_map(|(reason, title, note)| {
+            let rows: Vec<Value> = items
+                .iter()
+                .filter(|i| i.reason == reason)
+                .map(|i| {
+                    json!({
+                        "label": i.old.label,
+                        "subject": i.old.subject,
+                        "id": i.old.id,
+                        "version": short(&i.old.version),
+                        "pages": i.old.pages,
+                        "printed": i.old.printed,
+                        "storage": i.old.storage,
+                        "note": reason_text(i),
+                    })
+                })
+                .collect();
+            (!rows.is_empty()).then(|| json!({ "title": title, "note": note, "rows": rows }))
+        })
+        .collect();
+        let pages: usize = items.iter().map(|i| i.old.pages).sum();
+        let id = list_id(unit, audience);
+        let mut context = json!({
+            "doc": {
+                "unit_id": unit,
+                "unit_name": unit_name,
+                "date": date,
+                "restricted": restricted,
+                "count": items.len(),
+                "pages": pages,
+                "sections": sections,
+            },
+            "title": format!("Gallringslista {unit} {id}"),
+            "stamp": {
+                "secrecy": SECRECY_TEXT,
+                "gallring": format!("Gallras: {GALLRING_TEXT}"),
+                "place": if restricted { STORAGE_RESTRICTED } else { STORAGE_GENERAL },
+            },
+        });
+        // The version: a hash of the inputs, like every document's.
+        let mut h = Sha256::new();
+        for name in ["lib.typ", TEMPLATE] {
+            h.update(renderer.templates().source(name).unwrap_or_default().as_bytes());
+        }
+        h.update(serde_json::to_vec(&context).expect("json values serialise"));
+        let version = hex(&h.finalize());
+        context["stamp"]["id"] = json!(id);
+        context["stamp"]["short"] = json!(&version[..8]);
+        let path = format!("{}/gallringslista.pdf", list_dir(unit, audience));
+        ListJob { id, path, context }
+    }
+}
+
+impl Job for ListJob {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn template(&self) -> &str {
+        TEMPLATE
+    }
+    fn context(&self) -> &Value {
+        &self.context
+    }
+    fn attachments(&self) -> &[Arc<Vec<u8>>] {
+        &[]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, unit: &str, audience: Audience, version: &str, person: Option<&str>, gallring: &str) -> Entry {
+        let dir = if audience == Audience::Personal { unit.to_string() } else { format!("{unit}/begransad") };
+        Entry {
+            id: id.into(),
+            kind: "genomforandeplan".into(),
+            unit: unit.into(),
+            audience,
+            path: format!("{dir}/k/{id}.pdf"),
+            pages: 2,
+            version: version.repeat(64),
+            gallring: gallring.into(),
+            date: None,
+            label: "Genomförandeplan".into(),
+            subject: "Anna A".into(),
+            storage: "Personakt".into(),
+            person: person.map(str::to_string),
+            printed: "2026-11-20".into(),
+        }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn superseded_left_dropped_and_expired_are_listed_per_unit_and_audience() {
+        let rule = "när ny version skrivs ut";
+        let old = Manifest {
+            generated_for: "2026-11-20".into(),
+            documents: vec![
+                entry("GP-1", "U", Audience::Personal, "a", Some("p1"), rule),
+                entry("PK-2", "U", Audience::Personal, "b", Some("p2"), rule),
+                entry("AKT-2", "U", Audience::Enhetschef, "c", Some("p2"), rule),
+                entry("UB-3", "U", Audience::Personal, "d", Some("p1"), rule),
+                entry("SCH-4", "U", Audience::Personal, "e", None, "2026-11-21"),
+                entry("SCH-5", "V", Audience::Personal, "f", None, "2026-11-21"),
+            ],
+        };
+        let mut new = old.clone();
+        new.documents.retain(|e| !["PK-2", "AKT-2", "UB-3"].contains(&e.id.as_str()));
+        new.documents[0].version = "9".repeat(64);
+        new.documents[0].printed = "2026-11-24".into();
+        let diff = Diff::between(&old, &new);
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"));
+        let general = &lists.lists[&("U".to_string(), Audience::Personal)];
+        let got: Vec<(Reason, &str)> = general.iter().map(|i| (i.reason, i.old.id.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![(Reason::NewVersion, "GP-1"), (Reason::PersonLeft, "PK-2"), (Reason::Dropped, "UB-3"), (Reason::Expired, "SCH-4")]
+        );
+        let restricted = &lists.lists[&("U".to_string(), Audience::Enhetschef)];
+        assert_eq!(restricted.len(), 1);
+        assert_eq!(restricted[0].reason, Reason::PersonLeft);
+        assert!(!lists.lists.contains_key(&("V".to_string(), Audience::Personal)), "V did not change");
+        let csv = String::from_utf8(csv("U", general)).unwrap();
+        assert!(csv.starts_with("\u{feff}unit;reason;kind;"));
+        assert!(csv.contains("\r\nU;ny_version;genomforandeplan;Genomförandeplan;Anna A;GP-1;aaaaaaaa;2;2026-11-20;"));
+        assert!(csv.ends_with(";99999999\r\n") || csv.contains(";99999999\r\n"));
+        let ended = lists.ended();
+        assert_eq!(ended.len(), 4, "expired documents stay until gallra");
+        assert_eq!(ended.iter().find(|(_, e)| e.id == "GP-1").unwrap().1.superseded_by.as_deref(), Some("9".repeat(64).as_str()));
+    }
+}
