@@ -21,17 +21,23 @@ DIR=${BENCH_DIR:-$(mktemp -d /tmp/reservpack-bench-person.XXXXXX)}
 IN="$DIR/city"
 OUT="$DIR/out"
 
+mkdir -p "$DIR"
 cargo build --release --quiet
-BIN=target/release/reservpack
+# A copy: a build running meanwhile must not swap the binary between the full run and the
+# timed ones (other templates would make every document a new version).
+BIN="$DIR/reservpack"
+cp target/release/reservpack "$BIN.new" && mv "$BIN.new" "$BIN"
+SUM=$(sha256sum "$BIN" | cut -d' ' -f1)
 
 if [ ! -f "$IN/personer.csv" ]; then
   echo "Fixtures (city) → $IN"
   "$BIN" fixtures --scale city --out "$IN" >/dev/null
 fi
 PERSON=${PERSON:-$(awk -F';' 'NR > 1 && $12 == "ingen" { print $1; exit }' "$IN/personer.csv")}
-if [ ! -f "$OUT/manifest.json" ]; then
-  echo "Full pack (once) → $OUT"
-  /usr/bin/time -f "  full run: %e s, %M KiB peak" "$BIN" generate --input "$IN" --out "$OUT" --date "$DATE" | tail -n 3
+if [ ! -f "$OUT/manifest.json" ] || [ "$(cat "$DIR/pack.sha256" 2>/dev/null)" != "$SUM" ]; then
+  echo "Full pack with this binary (once; tens of minutes) → $OUT"
+  /usr/bin/time -f "  full run: %e s, %M KiB peak" "$BIN" generate --input "$IN" --out "$OUT" --date "$DATE" 2>"$DIR/full.err" | tail -n 3
+  echo "$SUM" > "$DIR/pack.sha256"
 fi
 
 bump_plan() {

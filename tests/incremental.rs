@@ -20,7 +20,7 @@ const PERSON: &str = "P000001";
 const PROTECTED: &str = "P000004";
 const UNIT: &str = "HT-NORR";
 
-/// A writable copy of the demo input.
+/// A copy of the demo input (writable, and safe from anyone regenerating `fixtures/demo`).
 fn demo_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(demo_input()).unwrap().flatten() {
@@ -64,6 +64,11 @@ fn ok(o: &Output) {
 /// id → entry of the published manifest.
 fn by_id(out: &Path) -> BTreeMap<String, Value> {
     documents(out).into_iter().map(|d| (d["id"].as_str().unwrap().to_string(), d)).collect()
+}
+
+/// Ids whose version differs between two manifests (present in both).
+fn changed_ids(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>) -> BTreeSet<String> {
+    changed(before, after)
 }
 
 /// Ids whose version differs between two manifests (present in both).
@@ -195,10 +200,11 @@ fn a_new_plan_version_supersedes_exactly_that_plan_and_is_on_the_shred_list() {
 
 #[test]
 fn rerunning_unchanged_input_renders_nothing_and_says_so() {
+    let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    ok(&generate(&demo_input(), out.path(), &[]));
+    ok(&generate(input.path(), out.path(), &[]));
     let before = snapshot(out.path());
-    let o = generate(&demo_input(), out.path(), &[]);
+    let o = generate(input.path(), out.path(), &[]);
     ok(&o);
     let t = text(&o);
     assert!(t.contains("(0 nya eller ändrade"), "{t}");
@@ -210,9 +216,9 @@ fn rerunning_unchanged_input_renders_nothing_and_says_so() {
         assert_eq!(before.get(p), after.get(p), "{p} is the same file");
     }
     // A third run: nothing at all changes, not even the derived files.
-    ok(&generate(&demo_input(), out.path(), &[]));
+    ok(&generate(input.path(), out.path(), &[]));
     let third = snapshot(out.path());
-    let o = generate(&demo_input(), out.path(), &[]);
+    let o = generate(input.path(), out.path(), &[]);
     ok(&o);
     assert_eq!(third, snapshot(out.path()));
 }
@@ -233,11 +239,13 @@ fn one_person_is_regenerated_alone_and_merged_into_the_pack() {
     new_plan_version(input.path(), PERSON, "Att klara frukosten själv.");
     let o = generate(input.path(), out.path(), &["--person", PERSON]);
     ok(&o);
-    assert!(text(&o).contains("2 nya eller ändrade"), "the plan and the unit's egenkontroll: {}", text(&o));
+    assert!(text(&o).contains("1 nya eller ändrade"), "the plan alone: {}", text(&o));
     let after = by_id(out.path());
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
     let changed = changed(&before, &after);
-    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    let plan_id = changed.iter().next().unwrap().clone();
+    assert_eq!(after[&plan_id]["kind"], "genomforandeplan");
     // Everything else is the very same file; the other unit is untouched.
     let now = snapshot(out.path());
     for (id, d) in &after {
@@ -253,12 +261,19 @@ fn one_person_is_regenerated_alone_and_merged_into_the_pack() {
         assert_eq!(snap.get(p), now.get(p), "{p} of the other unit");
     }
     let rows = contract_csv(&unit_list(out.path(), UNIT));
-    assert_eq!(rows.iter().filter(|r| r["kind"] == "genomforandeplan").count(), 1);
+    assert_eq!(rows.len(), 1, "the old plan, and nothing else: {rows:?}");
+    assert_eq!(rows[0]["id"], plan_id);
+    assert_eq!(rows[0]["reason"], "ny_version");
 
-    // A full run afterwards agrees: the person's run planned the same versions.
+    // A full run afterwards agrees with the person's run (same versions); it renews only
+    // the unit's egenkontroll, which lists the plan's new version.
     let o = generate(input.path(), out.path(), &[]);
     ok(&o);
-    assert!(text(&o).contains("(0 nya eller ändrade"), "{}", text(&o));
+    assert!(text(&o).contains("(1 nya eller ändrade"), "{}", text(&o));
+    let full = by_id(out.path());
+    let renewed = changed_ids(&after, &full);
+    assert_eq!(renewed.len(), 1, "{renewed:?}");
+    assert!(renewed.iter().all(|id| full[id]["kind"] == "egenkontroll" && full[id]["unit"] == UNIT), "{renewed:?}");
     // And a unit's run, too.
     let o = generate(input.path(), out.path(), &["--unit", UNIT]);
     ok(&o);
@@ -348,14 +363,15 @@ fn a_person_who_left_has_every_document_on_the_list() {
 
 #[test]
 fn dated_documents_stay_until_gallra_which_deletes_them_and_keeps_the_manifest_true() {
+    let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    ok(&generate(&demo_input(), out.path(), &[]));
+    ok(&generate(input.path(), out.path(), &[]));
     let first = by_id(out.path());
     let schedules: Vec<&Value> = first.values().filter(|d| d["kind"] == "schema").collect();
     assert!(!schedules.is_empty());
     // The next day's run adds to the pack; yesterday's schedules stay, and the list says
     // their gallring date has come.
-    let o = generate_for(&demo_input(), out.path(), "2026-11-25");
+    let o = generate_for(input.path(), out.path(), "2026-11-25");
     ok(&o);
     let second = by_id(out.path());
     for s in &schedules {
@@ -430,8 +446,9 @@ fn output_is_private_0700_folders_0600_files() {
 
 #[test]
 fn a_run_that_fails_or_is_refused_changes_nothing() {
+    let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    ok(&generate(&demo_input(), out.path(), &[]));
+    ok(&generate(input.path(), out.path(), &[]));
     let before = snapshot(out.path());
     let listing = |p: &Path| -> BTreeSet<String> {
         let mut s = BTreeSet::new();
@@ -453,7 +470,7 @@ fn a_run_that_fails_or_is_refused_changes_nothing() {
     let o = generate(empty.path(), out.path(), &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     // Exit 2: a person who is not in the input.
-    let o = generate(&demo_input(), out.path(), &["--person", "P999999"]);
+    let o = generate(input.path(), out.path(), &["--person", "P999999"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert_eq!(before, snapshot(out.path()));
     assert_eq!(names, listing(out.path()));
@@ -463,7 +480,7 @@ fn a_run_that_fails_or_is_refused_changes_nothing() {
     let lock = std::fs::OpenOptions::new().read(true).write(true).open(out.path().join(".lock")).unwrap();
     assert!(lock.try_lock_exclusive().unwrap(), "nothing else holds the lock");
     std::fs::write(out.path().join(".lock"), "4242\nreservpack generate, startad 2026-11-23 22:00:00\n").unwrap();
-    let o = generate_for(&demo_input(), out.path(), "2026-11-25");
+    let o = generate_for(input.path(), out.path(), "2026-11-25");
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
     assert!(text(&o).contains("pid 4242") && text(&o).contains("reservpack generate"), "names the running one: {}", text(&o));
     let g = run(&["gallra", "--out", out.path().to_str().unwrap(), "--today", "2027-01-01"]);
@@ -471,7 +488,7 @@ fn a_run_that_fails_or_is_refused_changes_nothing() {
     assert_eq!(before, snapshot(out.path()));
     assert_eq!(names, listing(out.path()));
     drop(lock);
-    ok(&generate_for(&demo_input(), out.path(), "2026-11-25"));
+    ok(&generate_for(input.path(), out.path(), "2026-11-25"));
 }
 
 /// SIGKILL `generate` at many points of a run: the previous pack stays whole and
@@ -490,7 +507,7 @@ fn killing_generate_at_any_point_never_loses_the_pack() {
     // Make the input of iteration i change something, and return its generate arguments.
     let mut next_run = |i: usize| -> Vec<String> {
         let dates = ["2026-11-25", "2026-11-26", "2026-11-27"];
-        let date = if i % 2 == 0 {
+        let date = if i.is_multiple_of(2) {
             goal += 1;
             new_plan_version(input.path(), PERSON, &format!("Mål nummer {goal}."));
             dates[day as usize % 3]

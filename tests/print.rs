@@ -396,6 +396,19 @@ fn two_runs_give_identical_batches() {
     for (x, y) in ra.iter().zip(&rb) {
         assert_eq!(std::fs::read(a.path().join(&x.batch)).unwrap(), std::fs::read(b.path().join(&y.batch)).unwrap(), "{}", x.batch);
     }
+    // The cover's checksum is of the documents part: on a first run the delta holds the same
+    // documents as the full batch, so both covers show the same value (the files differ).
+    let prefix = |row: &Row| -> String {
+        let cover = flat(&pages(&a.path().join(&row.batch))[0]);
+        let at = cover.find("sha256 (dokumentdelen) ").expect("the cover shows the checksum") + "sha256 (dokumentdelen) ".len();
+        cover[at..at + 16].to_string()
+    };
+    for full in ra.iter().filter(|r| r.batch.contains("/full-")) {
+        let delta = ra.iter().find(|r| r.batch == full.batch.replace("/full-", "/delta-")).unwrap();
+        assert_ne!(full.sha256, delta.sha256);
+        assert_eq!(prefix(full), prefix(delta), "{}", full.batch);
+        assert!(prefix(full).chars().all(|c| c.is_ascii_hexdigit()));
+    }
 }
 
 #[test]

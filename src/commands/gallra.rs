@@ -21,8 +21,8 @@ use crate::cli;
 
 pub fn run(args: cli::GallraArgs) -> anyhow::Result<u8> {
     let today = args.today.unwrap_or_else(today_in_sweden);
-    let publisher = Publisher::open(&args.out)?;
-    let Some(previous) = publisher.previous().cloned() else {
+    let mut publisher = Publisher::open(&args.out)?;
+    let Some(previous) = publisher.take_previous()? else {
         eprintln!("fel: det finns inget publicerat pack i {}", args.out.display());
         return Ok(EXIT_FAILED);
     };

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use reservpack::config::Config;
 use reservpack::diag::Severity;
 use reservpack::plan::{DocJob, Scope};
-use reservpack::privacy::Cleared;
+use reservpack::model::Dataset;
 use reservpack::publish::shred::ShredLists;
 use reservpack::publish::{Diff, Entry, Manifest, Publisher, history};
 use reservpack::render::{Renderer, Templates};
@@ -28,7 +28,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
 
     // Lock first: a second run is refused before it reads anything.
     let phase = Phase::new();
-    let publisher = Publisher::open(&args.out)?;
+    let mut publisher = Publisher::open(&args.out)?;
     phase.done("lås och publicerat manifest");
 
     let loaded = match ingest::load(&args.input, &config, date) {
@@ -40,7 +40,29 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         }
     };
     phase.done("inläsning");
-    let (cleared, privacy_diags) = privacy::clear(loaded.dataset, date);
+    if args.person.is_some() && args.unit.is_some() {
+        eprintln!("fel: ange antingen --person eller --unit, inte båda");
+        return Ok(EXIT_USAGE);
+    }
+    if let Some(u) = &args.unit
+        && !loaded.dataset.units.iter().any(|unit| &unit.id == u)
+    {
+        print_diagnostics(&loaded.diagnostics);
+        eprintln!("fel: enheten {u} finns inte i enheter.csv");
+        return Ok(EXIT_USAGE);
+    }
+    if let Some(p) = &args.person
+        && !loaded.dataset.persons.iter().any(|person| &person.id == p)
+    {
+        print_diagnostics(&loaded.diagnostics);
+        eprintln!("fel: person_id {p} finns inte i personer.csv");
+        return Ok(EXIT_USAGE);
+    }
+    let previous = publisher.take_previous()?.unwrap_or_default();
+    let run_scope = RunScope::new(&args, &loaded.dataset, &previous, &days);
+    // Every unit's name, for the lists and batches of units outside a narrowed scope.
+    let all_units = loaded.dataset.units.clone();
+    let (cleared, privacy_diags) = privacy::clear(run_scope.narrow(loaded.dataset), date);
     phase.done("integritet");
     let mut diags = loaded.diagnostics;
     diags.extend(privacy_diags);
@@ -50,28 +72,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         eprintln!("Inget publicerades (--strict): {problems} dataproblem. Tidigare pack är orört.");
         return Ok(EXIT_FAILED);
     }
-    if args.person.is_some() && args.unit.is_some() {
-        eprintln!("fel: ange antingen --person eller --unit, inte båda");
-        return Ok(EXIT_USAGE);
-    }
-    if let Some(u) = &args.unit {
-        if !cleared.units.iter().any(|unit| &unit.id == u) {
-            eprintln!("fel: enheten {u} finns inte i enheter.csv");
-            return Ok(EXIT_USAGE);
-        }
-    }
-    if let Some(p) = &args.person {
-        if !cleared.persons.iter().any(|person| &person.id == p) {
-            eprintln!("fel: person_id {p} finns inte i personer.csv");
-            return Ok(EXIT_USAGE);
-        }
-    }
 
-    let previous = publisher.previous().cloned().unwrap_or_default();
-    let run_scope = RunScope::new(&args, &cleared, &previous, &days);
     let rules = Rules::from_config(&config);
     let scope = Scope { days: days.clone() };
-    let cleared = run_scope.narrow(cleared);
     let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &diags);
     jobs.retain(|j| run_scope.plans(j));
     phase.done("planering");
@@ -156,13 +159,13 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     // - Gallringslistor and history (issue 6): what this run made obsolete.
     phase.done("manifest");
     let shred = ShredLists::compute(&diff, &manifest, date);
-    let unit_names: HashMap<String, String> = cleared.units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
+    let unit_names: HashMap<String, String> = all_units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
     let published_units: BTreeSet<String> = previous.documents.iter().chain(&manifest.documents).map(|e| e.unit.clone()).collect();
     let shred_lists = shred.write(&publisher, &renderer, &unit_names, &published_units, threads)?;
     history::record(&publisher, shred.ended(), date)?;
     phase.done("gallringslistor");
     // - Print batches (issue 7).
-    reservpack::publish::batch::write(&publisher, &renderer, &manifest, &diff, &cleared.units)?;
+    reservpack::publish::batch::write(&publisher, &renderer, &manifest, &diff, &all_units)?;
     phase.done("utskriftsbuntar");
     publisher.commit(&manifest)?;
     phase.done("publicering");
@@ -193,6 +196,10 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     } else if !shred_lists.is_empty() {
         println!("Inget utskrivet blad behöver strimlas efter denna körning.");
     }
+    // The run ends here: the process hands its memory back at once, while dropping a city's
+    // pack entry by entry would only cost time.
+    drop((shred, diff, to_render, previous_by_id));
+    std::mem::forget((manifest, previous, jobs, cleared));
     Ok(if problems > 0 { EXIT_PROBLEMS } else { EXIT_OK })
 }
 
@@ -202,7 +209,7 @@ enum ScopeKind {
     All,
     Unit(String),
     /// The person's opaque key, and the units their documents are (or were) in.
-    Person { id: String, key: String, units: HashSet<String>, checklist: bool },
+    Person { id: String, key: String, units: HashSet<String> },
 }
 
 struct RunScope {
@@ -212,17 +219,13 @@ struct RunScope {
 }
 
 impl RunScope {
-    fn new(args: &cli::GenerateArgs, cleared: &Cleared, previous: &Manifest, days: &[NaiveDate]) -> RunScope {
+    fn new(args: &cli::GenerateArgs, data: &Dataset, previous: &Manifest, days: &[NaiveDate]) -> RunScope {
         let days: HashSet<String> = days.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
         let kind = if let Some(p) = &args.person {
             let key = plan::person_key(p);
-            let mut units: HashSet<String> = cleared.persons.iter().filter(|x| &x.id == p).map(|x| x.unit.clone()).collect();
+            let mut units: HashSet<String> = data.persons.iter().filter(|x| &x.id == p).map(|x| x.unit.clone()).collect();
             units.extend(previous.documents.iter().filter(|e| e.person.as_deref() == Some(key.as_str())).map(|e| e.unit.clone()));
-            // The unit's egenkontroll lists the person's documents by version; it is renewed
-            // with them when the run is for the pack's own service day (else it would list
-            // schedules of another day than the pack holds).
-            let checklist = previous.generated_for.is_empty() || days.contains(&previous.generated_for);
-            ScopeKind::Person { id: p.clone(), key, units, checklist }
+            ScopeKind::Person { id: p.clone(), key, units }
         } else if let Some(u) = &args.unit {
             ScopeKind::Unit(u.clone())
         } else {
@@ -231,21 +234,46 @@ impl RunScope {
         RunScope { kind, days }
     }
 
-    /// The data that planning the run's scope needs: for a unit or person, only the
-    /// people of the units in scope and the visits that the unit's schedules and lists
-    /// show (a city's other 9,900 people are not planned just to be thrown away). Every
-    /// unit stays, for the names. A unit's documents come out exactly as in a full run.
-    fn narrow(&self, mut cleared: Cleared) -> Cleared {
-        let units: HashSet<&str> = match &self.kind {
-            ScopeKind::All => return cleared,
-            ScopeKind::Unit(u) => [u.as_str()].into(),
-            ScopeKind::Person { units, .. } => units.iter().map(String::as_str).collect(),
+    /// The data that clearing and planning the run's scope need (a city's other 9,999
+    /// people are not cleared and planned just to be thrown away): for a person, that
+    /// person and their unit(s); for a unit, the unit, its people, and the visits its
+    /// schedules and lists show, with the people visited. Employees stay (phone lists).
+    /// The scope's documents, and the messages about it, come out as in a full run. What is
+    /// left out is dropped on another thread.
+    fn narrow(&self, mut data: Dataset) -> Dataset {
+        let (units, person): (HashSet<&str>, Option<&str>) = match &self.kind {
+            ScopeKind::All => return data,
+            ScopeKind::Unit(u) => ([u.as_str()].into(), None),
+            ScopeKind::Person { id, units, .. } => (units.iter().map(String::as_str).collect(), Some(id.as_str())),
         };
-        let staff: HashSet<String> =
-            cleared.employees.iter().filter(|e| units.contains(e.unit.as_str())).map(|e| e.signature.clone()).collect();
-        cleared.persons.retain(|p| units.contains(p.unit.as_str()));
-        cleared.visits.retain(|v| units.contains(v.unit.as_str()) || staff.contains(&v.signature));
-        cleared
+        let mut people: HashSet<String> = data
+            .persons
+            .iter()
+            .filter(|p| person.map_or(units.contains(p.unit.as_str()), |id| p.id == id))
+            .map(|p| p.id.clone())
+            .collect();
+        let visits = std::mem::take(&mut data.visits);
+        let (kept, gone): (Vec<_>, Vec<_>) = if person.is_some() {
+            (Vec::new(), visits)
+        } else {
+            let staff: HashSet<&str> =
+                data.employees.iter().filter(|e| units.contains(e.unit.as_str())).map(|e| e.signature.as_str()).collect();
+            visits.into_iter().partition(|v| people.contains(&v.person_id) || staff.contains(v.signature.as_str()))
+        };
+        people.extend(kept.iter().map(|v| v.person_id.clone()));
+        data.visits = kept;
+        fn split<T>(v: &mut Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
+            let (k, g): (Vec<T>, Vec<T>) = std::mem::take(v).into_iter().partition(|x| keep(x));
+            *v = k;
+            g
+        }
+        let persons = split(&mut data.persons, |p| people.contains(&p.id));
+        let plans = split(&mut data.plans, |x| people.contains(&x.person_id));
+        let assignments = split(&mut data.assignments, |x| people.contains(&x.person_id));
+        let orders = split(&mut data.health_orders, |x| people.contains(&x.person_id));
+        data.units.retain(|u| units.contains(u.id.as_str()));
+        std::thread::spawn(move || drop((gone, persons, plans, assignments, orders)));
+        data
     }
 
     /// Whether a planned document is (re)generated in this run.
@@ -253,9 +281,10 @@ impl RunScope {
         match &self.kind {
             ScopeKind::All => true,
             ScopeKind::Unit(u) => &job.unit == u,
-            ScopeKind::Person { id, units, checklist, .. } => {
-                job.person.as_deref() == Some(id.as_str()) || (*checklist && job.kind == "egenkontroll" && units.contains(&job.unit))
-            }
+            // Only the person's own documents. The unit's egenkontroll (a checklist of every
+            // document's version, for the quarterly check, tens of pages) is renewed by the
+            // next run for the unit or the pack, not printed again for each person's update.
+            ScopeKind::Person { id, .. } => job.person.as_deref() == Some(id.as_str()),
         }
     }
 

@@ -31,11 +31,11 @@ pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
     // Hold the lock while sending, so the pack is not switched under lp (not for a dry run).
     let _lock = if args.dry_run { None } else { Some(Publisher::lock(&args.out)?) };
     let rows = read_print_manifest(&manifest_path).map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
-    if let Some(u) = &args.unit {
-        if !rows.iter().any(|r| &r.unit == u) {
-            eprintln!("fel: enheten {u} har inga utskriftsbuntar i {}", manifest_path.display());
-            return Ok(EXIT_USAGE);
-        }
+    if let Some(u) = &args.unit
+        && !rows.iter().any(|r| &r.unit == u)
+    {
+        eprintln!("fel: enheten {u} har inga utskriftsbuntar i {}", manifest_path.display());
+        return Ok(EXIT_USAGE);
     }
     let wanted = if args.delta { BatchKind::Delta } else { BatchKind::Full };
     let selected: Vec<&BatchRow> = rows

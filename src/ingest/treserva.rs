@@ -185,7 +185,10 @@ pub(super) fn assignments(ctx: &mut Ctx) -> Vec<Assignment> {
         let start_date = f.date("startdatum", false);
         let tasks = match rec.fields.get("insatser") {
             Some(serde_json::Value::Array(items)) => items.iter().filter_map(value_text).collect(),
-            Some(v) => value_text(v).map(|s| vec![s]).unwrap_or_default(),
+            // A single string lists the insatser separated by commas, as in besok.csv.
+            Some(v) => value_text(v)
+                .map(|s| s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect())
+                .unwrap_or_default(),
             None => Vec::new(),
         };
         if f.bad {

@@ -50,8 +50,9 @@ pub struct DocJob {
     /// Path relative to `out/`.
     pub path: String,
     pub template: &'static str,
-    /// `{doc, stamp, title}` as the template sees them.
-    pub context: Value,
+    /// `{doc, stamp, title}` as the template sees them, kept as JSON text (a parsed value
+    /// per document would cost ~20 KB each: over a gigabyte for a city). See [`DocJob::context`].
+    pub context_json: Box<str>,
     pub gallring: Gallring,
     pub storage: String,
     /// sha256 hex of the inputs.
@@ -73,8 +74,8 @@ impl crate::render::Job for DocJob {
     fn template(&self) -> &str {
         self.template
     }
-    fn context(&self) -> &Value {
-        &self.context
+    fn context(&self) -> std::borrow::Cow<'_, Value> {
+        std::borrow::Cow::Owned(self.context())
     }
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         &self.attachments
@@ -82,6 +83,11 @@ impl crate::render::Job for DocJob {
 }
 
 impl DocJob {
+    /// The template context as a value (parsed from the compact JSON text).
+    pub fn context(&self) -> Value {
+        serde_json::from_str(&self.context_json).expect("plan wrote valid JSON")
+    }
+
     /// The first 8 hex digits of the version, as printed in the stamp.
     pub fn short_version(&self) -> &str {
         &self.version[..8]
@@ -120,13 +126,23 @@ pub struct Draft<'a> {
 pub struct Planner<'a> {
     pub rules: &'a Rules,
     pub templates: &'a Templates,
-    lib_hash: [u8; 32],
+    /// sha256 of `lib.typ` plus each template's source, computed once per run.
+    template_hashes: std::collections::HashMap<String, [u8; 32]>,
 }
 
 impl<'a> Planner<'a> {
     pub fn new(rules: &'a Rules, templates: &'a Templates) -> Planner<'a> {
         let lib = templates.source("lib.typ").unwrap_or_default();
-        Planner { rules, templates, lib_hash: Sha256::digest(lib.as_bytes()).into() }
+        let template_hashes = crate::render::BUILTIN_TEMPLATES
+            .iter()
+            .map(|(name, _)| {
+                let mut h = Sha256::new();
+                h.update(lib.as_bytes());
+                h.update(templates.source(name).unwrap_or_default().as_bytes());
+                (name.to_string(), h.finalize().into())
+            })
+            .collect();
+        Planner { rules, templates, template_hashes }
     }
 
     pub fn finish(&self, d: Draft) -> DocJob {
@@ -139,8 +155,10 @@ impl<'a> Planner<'a> {
             "stamp": { "secrecy": SECRECY_TEXT, "gallring": gallring.stamp_text(), "place": d.storage },
         });
         let mut h = Sha256::new();
-        h.update(self.lib_hash);
-        h.update(self.templates.source(d.template).unwrap_or_default().as_bytes());
+        match self.template_hashes.get(d.template) {
+            Some(th) => h.update(th),
+            None => h.update(self.templates.source(d.template).unwrap_or_default().as_bytes()),
+        }
         h.update(serde_json::to_vec(&context).expect("json values serialise"));
         for a in &d.attachments {
             h.update(Sha256::digest(a.as_slice()));
@@ -160,7 +178,7 @@ impl<'a> Planner<'a> {
             audience: d.audience,
             path,
             template: d.template,
-            context,
+            context_json: serde_json::to_string(&context).expect("json values serialise").into_boxed_str(),
             gallring,
             storage: d.storage.to_string(),
             version,

@@ -35,7 +35,7 @@ fn plan_for(cleared: &Cleared) -> Vec<DocJob> {
 }
 
 fn rows_of(job: &DocJob) -> Vec<String> {
-    job.context["doc"]["rows"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    job.context()["doc"]["rows"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
 }
 
 #[test]
@@ -54,7 +54,8 @@ fn care_homes_get_no_visit_lists_and_home_care_one_per_day() {
         }
     }
     let pb = jobs.iter().find(|j| j.kind == "planerade_besok").unwrap();
-    let visits = pb.context["doc"]["visits"].as_array().unwrap();
+    let ctx = pb.context();
+    let visits = ctx["doc"]["visits"].as_array().unwrap();
     let order: Vec<(String, String)> =
         visits.iter().map(|v| (v["start"].as_str().unwrap().into(), v["signature"].as_str().unwrap().into())).collect();
     let mut sorted = order.clone();
@@ -77,7 +78,8 @@ fn every_person_gets_a_folder() {
         assert_eq!(mine("blankett"), 2, "daganteckningar and avvikelse");
         assert_eq!(mine("akt_skyddad"), usize::from(p.is_protected()));
         for j in jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str())) {
-            let title = j.context["title"].as_str().unwrap();
+            let ctx = j.context();
+            let title = ctx["title"].as_str().unwrap();
             assert!(!title.contains(&p.identity.name), "titles are opaque: {title}");
         }
     }
@@ -92,10 +94,10 @@ fn larm_assignments_are_never_printed() {
     assert!(raw.contains("\"larm\""), "the fixtures hold larm assignments");
     let jobs = plan_for(&cleared);
     for j in jobs.iter().filter(|j| j.kind == "uppdrag") {
-        assert!(!j.context["doc"]["assignment"]["kind"].as_str().unwrap().eq_ignore_ascii_case("larm"));
+        assert!(!j.context()["doc"]["assignment"]["kind"].as_str().unwrap().eq_ignore_ascii_case("larm"));
     }
     for j in jobs.iter().filter(|j| j.kind == "akt_skyddad") {
-        for a in j.context["doc"]["assignments"].as_array().unwrap() {
+        for a in j.context()["doc"]["assignments"].as_array().unwrap() {
             assert!(!a["kind"].as_str().unwrap().eq_ignore_ascii_case("larm"));
         }
     }
@@ -119,9 +121,10 @@ fn egenkontroll_lists_exactly_the_units_documents_per_audience() {
             assert_eq!(listed, expected);
         }
         let general = jobs.iter().find(|j| j.unit == unit.id && j.kind == "egenkontroll" && j.audience == Audience::Personal).unwrap();
-        let text = general.context.to_string();
+        let text = general.context().to_string();
         assert!(!text.contains("begransad") && !text.contains("Ordinarie akt") && !text.contains("privat"));
-        let interval = general.context["doc"]["interval"].as_str().unwrap();
+        let ctx = general.context();
+        let interval = ctx["doc"]["interval"].as_str().unwrap();
         match unit.kind {
             UnitKind::Boende => assert!(interval.contains("kvartal")),
             UnitKind::Hemtjanst => assert!(interval.contains("halvår")),
@@ -142,14 +145,14 @@ fn egenkontroll_lists_problems_of_its_unit_only() {
     let jobs = super::plan(&cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &diags);
     let problems = |unit: &str, audience: Audience| -> Vec<String> {
         let j = jobs.iter().find(|j| j.unit == unit && j.kind == "egenkontroll" && j.audience == audience).unwrap();
-        j.context["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
+        j.context()["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
     };
     assert_eq!(problems("HT-NORR", Audience::Personal).len(), 2);
     assert_eq!(problems("VB-LINDEN", Audience::Personal), vec!["personal.csv:3:1: fel: dubblett".to_string()]);
     let general = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Personal).unwrap();
-    assert!(!general.context.to_string().contains("varning"), "warnings go to the enhetschef only");
+    assert!(!general.context().to_string().contains("varning"), "warnings go to the enhetschef only");
     let restricted = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Enhetschef).unwrap();
-    assert!(restricted.context.to_string().contains("person_id P1: varning"));
+    assert!(restricted.context().to_string().contains("person_id P1: varning"));
 }
 
 #[test]
@@ -194,7 +197,7 @@ fn no_general_document_carries_a_protected_persons_real_identity() {
     }
     assert!(!secrets.is_empty());
     for j in jobs.iter().filter(|j| j.audience == Audience::Personal) {
-        let text = format!("{} {} {}", j.context, j.subject, j.path);
+        let text = format!("{} {} {}", j.context(), j.subject, j.path);
         for s in &secrets {
             assert!(!text.contains(s.as_str()), "{} ({}) carries a protected value", j.id, j.kind);
         }
@@ -236,7 +239,8 @@ fn timecare_one_per_unit_and_period() {
     for unit in &cleared.units {
         let tc: Vec<&DocJob> = jobs.iter().filter(|j| j.unit == unit.id && j.kind == "timecare").collect();
         assert_eq!(tc.len(), 1, "the demo has one period");
-        let doc = &tc[0].context["doc"];
+        let ctx = tc[0].context();
+        let doc = &ctx["doc"];
         assert_eq!(doc["period_start"], "2026-11-16");
         assert_eq!(doc["period_end"], "2026-12-13");
         assert_eq!(doc["weeks"].as_array().unwrap().len(), 4);

@@ -7,9 +7,9 @@
 //! `out/.packs/current` is a symlink to the published generation, and the visible names —
 //! `out/manifest.json`, `out/print-manifest.csv`, `out/<unit>` — are fixed symlinks through
 //! `current`. Publishing is one atomic `rename` of a new `current` link over the old one;
-//! everything is flushed to disk (one `syncfs`) and the manifest written last, before that
-//! rename. A run killed at any point leaves the old `current` in place; what it half-built
-//! is removed by the next run.
+//! before it, everything new is flushed to disk (fsync of each new file and folder, or one
+//! `syncfs` for a big run) and the manifest is written last. A run killed at any point
+//! leaves the old `current` in place; what it half-built is removed by the next run.
 //!
 //! Trees are never changed once published, so generations share them, folder by folder at
 //! any depth: a folder in which a run writes nothing and keeps every file is a symlink to
@@ -51,6 +51,18 @@ const ROOTS: &str = ".roots";
 
 /// (where a link is, the tree folder it links to), both below `trees/`.
 type Links = BTreeSet<(String, String)>;
+
+/// What [`Publisher::assemble`] made: the generation's links, and the files and folders
+/// that must reach the disk before the switch.
+struct Assembled {
+    links: Links,
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+/// Up to this many new files and folders are flushed one by one (fsync); a bigger run
+/// flushes the file system once (syncfs), which also writes out other programs' data.
+const FSYNC_ONE_BY_ONE: usize = 400;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -98,7 +110,7 @@ fn sync_filesystem(dir: &Path) -> std::io::Result<()> {
 /// What a run has done to its new generation so far (shared by the render threads).
 #[derive(Default)]
 struct Staged {
-    /// Files written into folders (paths relative to `out/`).
+    /// Files written (paths relative to `out/`).
     written: HashSet<String>,
     /// Files to carry over from the published generation, per first-level folder.
     kept: BTreeMap<String, HashSet<String>>,
@@ -114,7 +126,8 @@ pub struct Publisher {
     stage: PathBuf,
     trees: PathBuf,
     current: Option<PathBuf>,
-    previous: Option<Manifest>,
+    /// The published manifest, read on another thread while the run reads its input.
+    previous: Option<std::thread::JoinHandle<Result<Manifest, PublishError>>>,
     staged: Mutex<Staged>,
 }
 
@@ -151,10 +164,10 @@ impl Publisher {
         if debris {
             collect_trees(&packs, current.as_deref(), None);
         }
-        let previous = match &current {
-            Some(dir) => Some(read_manifest(&dir.join("manifest.json"))?),
-            None => None,
-        };
+        let previous = current.as_ref().map(|dir| {
+            let path = dir.join("manifest.json");
+            std::thread::spawn(move || read_manifest(&path))
+        });
         // Created by the first write, so a run that fails before it leaves no trace.
         let name = format!("gen-{}-{}", std::process::id(), unique_suffix());
         Ok(Publisher {
@@ -196,9 +209,15 @@ impl Publisher {
         Ok(file)
     }
 
-    /// The manifest published now, if any.
-    pub fn previous(&self) -> Option<&Manifest> {
-        self.previous.as_ref()
+    /// The manifest published now, if any. Takes it out (once; a city's is 60,000 entries, read while the input is read).
+    pub fn take_previous(&mut self) -> Result<Option<Manifest>, PublishError> {
+        match self.previous.take() {
+            None => Ok(None),
+            Some(reading) => match reading.join() {
+                Ok(m) => m.map(Some),
+                Err(_) => Err(PublishError::Manifest { path: self.out.join("manifest.json"), message: "internt fel vid läsningen".into() }),
+            },
+        }
     }
 
     /// Where a file of the current (published) generation lives, for reading.
@@ -242,11 +261,7 @@ impl Publisher {
                 // The generation's folder first: it marks a killed run's trees as debris.
                 create_dir_private(&self.stage)?;
             }
-            if split_first(rel).0.is_some() {
-                staged.written.insert(rel.to_string());
-            } else {
-                staged.written.insert(String::new());
-            }
+            staged.written.insert(rel.to_string());
         }
         write_private(&self.staged_path(rel), bytes)
     }
@@ -316,18 +331,22 @@ impl Publisher {
 
     /// Builds the folders of the new generation: shared with the published one where kept
     /// whole, otherwise made anew. Returns the tree folders it links to (relative to `trees/`).
-    fn assemble(&self) -> Result<Links, PublishError> {
+    fn assemble(&self) -> Result<Assembled, PublishError> {
         let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|e| e.into_inner()));
         create_dir_private(&self.stage).map_err(io(&self.stage))?;
         let trees_root = fs::canonicalize(self.out.join(PACKS).join(TREES)).ok();
+        let mut made = Assembled {
+            links: Links::new(),
+            files: staged.written.iter().map(|rel| self.staged_path(rel)).collect(),
+            dirs: vec![self.stage.clone(), self.trees.clone(), self.out.join(PACKS).join(TREES)],
+        };
         let mut written: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for rel in staged.written.iter().filter(|r| !r.is_empty()) {
+        for rel in staged.written.iter() {
             if let (Some(first), rest) = split_first(rel) {
                 written.entry(first).or_default().push(rest);
             }
         }
         let firsts: BTreeSet<&str> = written.keys().copied().chain(staged.kept.keys().map(String::as_str)).collect();
-        let mut links = Links::new();
         for first in firsts {
             let empty = HashSet::new();
             let folder = Folder::new(
@@ -336,36 +355,59 @@ impl Publisher {
                 written.get(first).map(Vec::as_slice).unwrap_or(&[]),
             );
             let build = Build { publisher: self, first, folder: &folder, trees_root: trees_root.as_deref() };
-            build.dir("", &mut links)?;
+            build.dir("", &mut made)?;
         }
+        let links = &mut made.links;
         // A shared folder may itself link to older trees: those links are reached too.
         if let Some(old) = self.current.as_ref().and_then(|c| read_links(c)) {
+            // The old links by every folder above where they are.
+            let mut inside: HashMap<&str, Vec<&(String, String)>> = HashMap::new();
+            for l in &old {
+                for (i, _) in l.0.match_indices('/') {
+                    inside.entry(&l.0[..i]).or_default().push(l);
+                }
+            }
             let mut todo: Vec<String> = links.iter().map(|(_, t)| t.clone()).collect();
             let mut seen: HashSet<String> = HashSet::new();
             while let Some(t) = todo.pop() {
                 if !seen.insert(t.clone()) {
                     continue;
                 }
-                for (at, to) in old.iter().filter(|(at, _)| at.starts_with(&format!("{t}/"))) {
-                    if links.insert((at.clone(), to.clone())) {
-                        todo.push(to.clone());
+                for l in inside.get(t.as_str()).into_iter().flatten() {
+                    if links.insert((*l).clone()) {
+                        todo.push(l.1.clone());
                     }
                 }
             }
         }
-        Ok(links)
+        Ok(made)
     }
 
     /// Writes the manifest last and switches the published generation atomically.
     pub fn commit(self, manifest: &Manifest) -> Result<(), PublishError> {
-        let links = self.assemble()?;
+        let started = std::time::Instant::now();
+        let lap = |what: &str| tracing::info!("publicering, {what}: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+        let made = self.assemble()?;
+        lap("mappar");
+        let links = made.links;
         let index: String = links.iter().map(|(at, to)| format!("{at}\t{to}\n")).collect();
         let ipath = self.stage.join(ROOTS);
         write_private(&ipath, index.as_bytes()).map_err(io(&ipath))?;
-        sync_filesystem(&self.stage).map_err(io(&self.stage))?;
+        if made.files.len() + made.dirs.len() <= FSYNC_ONE_BY_ONE {
+            for f in made.files.iter().chain([&ipath]) {
+                File::open(f).and_then(|f| f.sync_all()).map_err(io(f))?;
+            }
+            for d in made.dirs.iter().filter(|d| d.is_dir()) {
+                File::open(d).and_then(|d| d.sync_all()).map_err(io(d))?;
+            }
+        } else {
+            sync_filesystem(&self.stage).map_err(io(&self.stage))?;
+        }
+        lap("till disk");
         let mpath = self.stage.join("manifest.json");
         write_private(&mpath, &manifest.to_json()).map_err(io(&mpath))?;
         File::open(&mpath).and_then(|f| f.sync_all()).map_err(io(&mpath))?;
+        lap("manifest");
         let packs = self.out.join(PACKS);
         // The visible names: fixed links through `current` for every top-level entry
         // (hidden ones, such as `.history`, are read through `.packs/current`). Made before
@@ -398,6 +440,7 @@ impl Publisher {
         }
         // Published. What follows only tidies up.
         let _ = File::open(&packs).and_then(|d| d.sync_all());
+        lap("bytet");
         // Trees no longer used, the old generation, links to entries that no longer exist.
         let old_links = self.current.as_ref().and_then(|c| read_links(c));
         let targets = |l: &Links| -> BTreeSet<String> { l.iter().map(|(_, t)| t.clone()).collect() };
@@ -415,6 +458,7 @@ impl Publisher {
             }
         }
         let _ = fs::set_permissions(&self.out, fs::Permissions::from_mode(0o700));
+        lap("städning");
         Ok(())
     }
 }
@@ -501,27 +545,27 @@ struct Build<'a> {
 
 impl Build<'_> {
     /// `first/dir` in the new generation: a link to the published folder, or made anew.
-    fn dir(&self, dir: &str, links: &mut Links) -> Result<(), PublishError> {
+    fn dir(&self, dir: &str, made_here: &mut Assembled) -> Result<(), PublishError> {
         let p = self.publisher;
         let rel = if dir.is_empty() { self.first.to_string() } else { format!("{}/{dir}", self.first) };
-        if self.folder.whole(dir) {
-            if let Some(shared) = self.published_tree(&rel) {
-                // A first-level link sits in the generation's folder (`../trees/…`); a deeper
-                // one in `trees/<gen>/<rel's parent>`, as many folders below `trees/` as `rel`
-                // has parts.
-                let (link, target, at) = if dir.is_empty() {
-                    (p.stage.join(self.first), format!("../{TREES}/{shared}"), String::new())
-                } else {
-                    let up = "../".repeat(rel.split('/').count());
-                    (p.trees.join(&rel), format!("{up}{shared}"), format!("{}/{rel}", p.name))
-                };
-                std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
-                links.insert((at, shared));
-                return Ok(());
-            }
+        if self.folder.whole(dir)
+            && let Some(shared) = self.published_tree(&rel)
+        {
+            // A first-level link sits in the generation's folder (`../trees/…`); a deeper one
+            // in `trees/<gen>/<rel's parent>`, as many folders below `trees/` as `rel` has parts.
+            let (link, target, at) = if dir.is_empty() {
+                (p.stage.join(self.first), format!("../{TREES}/{shared}"), String::new())
+            } else {
+                let up = "../".repeat(rel.split('/').count());
+                (p.trees.join(&rel), format!("{up}{shared}"), format!("{}/{rel}", p.name))
+            };
+            std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
+            made_here.links.insert((at, shared));
+            return Ok(());
         }
         let made = p.trees.join(&rel);
         create_dir_private(&made).map_err(io(&made))?;
+        made_here.dirs.push(made.clone());
         if let (Some(files), Some(current)) = (self.folder.kept_files.get(dir), &p.current) {
             for name in files {
                 let to = made.join(name);
@@ -534,14 +578,14 @@ impl Build<'_> {
         }
         if let Some(subdirs) = self.folder.subdirs.get(dir) {
             for sub in subdirs {
-                self.dir(sub, links)?;
+                self.dir(sub, made_here)?;
             }
         }
         if dir.is_empty() {
             let link = p.stage.join(self.first);
             let target = Path::new("..").join(TREES).join(&p.name).join(self.first);
             std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
-            links.insert((String::new(), format!("{}/{}", p.name, self.first)));
+            made_here.links.insert((String::new(), format!("{}/{}", p.name, self.first)));
         }
         Ok(())
     }
@@ -557,7 +601,8 @@ impl Build<'_> {
 /// A generation's links into `trees/`, from its index.
 fn read_links(generation: &Path) -> Option<Links> {
     let text = fs::read_to_string(generation.join(ROOTS)).ok()?;
-    Some(text.lines().filter_map(|l| l.split_once('\t')).map(|(a, t)| (a.to_string(), t.to_string())).collect())
+    // A line of another form: not an index this code wrote (the caller then walks the trees).
+    text.lines().filter(|l| !l.is_empty()).map(|l| l.split_once('\t').map(|(a, t)| (a.to_string(), t.to_string()))).collect()
 }
 
 /// Removes the tree folders (under `packs/trees`) that the generation `current` does not
@@ -565,24 +610,26 @@ fn read_links(generation: &Path) -> Option<Links> {
 /// the new one does not is looked at; without, every tree is walked.
 fn collect_trees(packs: &Path, current: Option<&Path>, indexes: Option<(BTreeSet<String>, BTreeSet<String>)>) {
     let trees = packs.join(TREES);
-    let (live, candidates): (BTreeSet<String>, Vec<String>) = match indexes {
+    let (live, candidates): (HashSet<String>, Vec<String>) = match indexes {
         Some((old, new)) => {
+            let live: HashSet<String> = new.into_iter().collect();
             // A folder inside a live one is live too (a shared unit's subfolders).
-            let live_under = |r: &String| new.iter().any(|n| r == n || r.starts_with(&format!("{n}/")));
-            let gone: Vec<String> = old.iter().filter(|r| !live_under(r)).cloned().collect();
-            (new, gone)
+            let gone: Vec<String> = old.into_iter().filter(|r| !under_any(r, &live)).collect();
+            (live, gone)
         }
         None => {
             let live = match current {
-                Some(cur) => walk_roots(&trees, cur),
-                None => BTreeSet::new(),
+                Some(cur) => walk_roots(&trees, cur).into_iter().collect(),
+                None => HashSet::new(),
             };
             let all = fs::read_dir(&trees).into_iter().flatten().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
             (live, all)
         }
     };
-    let keep = |rel: &str| live.iter().any(|l| rel == l || rel.starts_with(&format!("{l}/")));
-    let holds = |rel: &str| live.iter().any(|l| l.starts_with(&format!("{rel}/")));
+    // Folders that hold live ones.
+    let holders: HashSet<&str> = live.iter().flat_map(|l| l.match_indices('/').map(move |(i, _)| &l[..i])).collect();
+    let keep = |rel: &str| under_any(rel, &live);
+    let holds = |rel: &str| holders.contains(rel);
     for c in candidates {
         sweep(&trees, &c, &keep, &holds);
     }
@@ -590,6 +637,11 @@ fn collect_trees(packs: &Path, current: Option<&Path>, indexes: Option<(BTreeSet
     for g in fs::read_dir(&trees).into_iter().flatten().flatten() {
         let _ = fs::remove_dir(g.path());
     }
+}
+
+/// Whether `rel` or a folder above it is in `set`.
+fn under_any(rel: &str, set: &HashSet<String>) -> bool {
+    set.contains(rel) || rel.match_indices('/').any(|(i, _)| set.contains(&rel[..i]))
 }
 
 /// Removes `rel` (below `trees`) unless it is live; a folder that holds live ones is swept.
@@ -620,12 +672,12 @@ fn walk_roots(trees: &Path, generation: &Path) -> BTreeSet<String> {
         for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
             let Ok(t) = e.file_type() else { continue };
             if t.is_symlink() {
-                if let Ok(real) = fs::canonicalize(e.path()) {
-                    if let Ok(below) = real.strip_prefix(&trees_root) {
-                        roots.insert(below.to_string_lossy().into_owned());
-                        if real.is_dir() && seen.insert(real.clone()) {
-                            stack.push(real);
-                        }
+                if let Ok(real) = fs::canonicalize(e.path())
+                    && let Ok(below) = real.strip_prefix(&trees_root)
+                {
+                    roots.insert(below.to_string_lossy().into_owned());
+                    if real.is_dir() && seen.insert(real.clone()) {
+                        stack.push(real);
                     }
                 }
             } else if t.is_dir() {

@@ -83,10 +83,11 @@ impl<'a> ShredLists<'a> {
         }
         for e in &new.documents {
             let due = parse_date(&e.gallring).is_some_and(|g| g <= date);
-            if due && !listed.contains(e.id.as_str()) {
-                if let Some(list) = lists.get_mut(&(e.unit.clone(), e.audience)) {
-                    list.push(Item { reason: Reason::Expired, old: e, new: None });
-                }
+            if due
+                && !listed.contains(e.id.as_str())
+                && let Some(list) = lists.get_mut(&(e.unit.clone(), e.audience))
+            {
+                list.push(Item { reason: Reason::Expired, old: e, new: None });
             }
         }
         for items in lists.values_mut() {
@@ -306,8 +307,8 @@ impl Job for ListJob {
     fn template(&self) -> &str {
         TEMPLATE
     }
-    fn context(&self) -> &Value {
-        &self.context
+    fn context(&self) -> std::borrow::Cow<'_, Value> {
+        std::borrow::Cow::Borrowed(&self.context)
     }
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         &[]

@@ -29,8 +29,10 @@ pub trait Job: Sync {
     /// Stable opaque document id (for messages and the PDF's identifier).
     fn id(&self) -> &str;
     fn template(&self) -> &str;
-    /// The template's context: `doc` (the data view), `stamp`, `title`.
-    fn context(&self) -> &serde_json::Value;
+    /// The template's context: `doc` (the data view), `stamp`, `title`. Borrowed where the
+    /// job holds it as a value; owned where it keeps it compactly as JSON text (plan's jobs,
+    /// so a city-sized plan stays small in memory).
+    fn context(&self) -> std::borrow::Cow<'_, serde_json::Value>;
     fn attachments(&self) -> &[Arc<Vec<u8>>];
 }
 
@@ -41,7 +43,7 @@ impl<J: Job + ?Sized> Job for &J {
     fn template(&self) -> &str {
         (**self).template()
     }
-    fn context(&self) -> &serde_json::Value {
+    fn context(&self) -> std::borrow::Cow<'_, serde_json::Value> {
         (**self).context()
     }
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
@@ -87,7 +89,7 @@ impl Renderer {
         let id = job.id().to_string();
         let source = self
             .templates
-            .render(job.template(), job.context())
+            .render(job.template(), &job.context())
             .map_err(|source| RenderError::Template { id: id.clone(), source })?;
         let world = self.base.world(source, job.attachments());
         let document = typst::compile::<PagedDocument>(&world)
@@ -161,7 +163,7 @@ impl Renderer {
         for (i, job) in jobs.iter().enumerate() {
             let src = self
                 .templates
-                .render(job.template(), job.context())
+                .render(job.template(), &job.context())
                 .map_err(|source| RenderError::Template { id: job.id().to_string(), source })?;
             let mut body = String::new();
             for line in src.lines() {

@@ -17,8 +17,9 @@
 //!   documents per [`Diff`]; none, no delta batch.
 //! - The two checksums. The print manifest's `sha256` is over the whole batch file. The cover
 //!   cannot show the checksum of the file it is part of, so it shows the sha256 of the batch
-//!   *without its cover* (the same PDF with only the document pages: "sha256
-//!   (dokumentdelen)"), as written by reservpack.
+//!   *without its cover* — "sha256 (dokumentdelen)": the same documents, blank backs and
+//!   bookmarks written alone as a PDF by reservpack, with a neutral title and no fingerprint,
+//!   so a full and a delta batch with the same documents show the same value.
 //! - `pages` in the print manifest counts every page of the file (cover, documents, blank
 //!   pages); `sheets` is pages / 2 (duplex; a batch is always whole sheets).
 //! - Deterministic: the cover shows the service date (`--date`), never the clock; lopdf
@@ -34,12 +35,13 @@ mod order;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
+use lopdf::ObjectId;
 use sha2::{Digest, Sha256};
 
 use super::{Diff, Entry, Manifest, Publisher};
@@ -186,7 +188,9 @@ pub fn write(publisher: &Publisher, renderer: &Renderer, manifest: &Manifest, di
     let started = Instant::now();
     let date = manifest.generated_for.as_str();
     let names: HashMap<&str, &str> = units.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect();
-    let mut groups: BTreeMap<(&str, Audience), (Vec<&Entry>, Vec<&Entry>)> = BTreeMap::new();
+    // Per unit and audience: (documents of the full batch, of the delta batch).
+    type Group<'m> = (Vec<&'m Entry>, Vec<&'m Entry>);
+    let mut groups: BTreeMap<(&str, Audience), Group> = BTreeMap::new();
     for e in manifest.documents.iter().filter(|e| current(e, date)) {
         groups.entry((e.unit.as_str(), e.audience)).or_default().0.push(e);
     }
@@ -205,6 +209,7 @@ pub fn write(publisher: &Publisher, renderer: &Renderer, manifest: &Manifest, di
         })
         .collect();
 
+    tracing::info!("utskriftsbuntar: {} enheter och målgrupper", specs.len());
     let previous = read_previous_rows(publisher);
     let ctx = Context {
         publisher,
@@ -214,14 +219,17 @@ pub fn write(publisher: &Publisher, renderer: &Renderer, manifest: &Manifest, di
         templates_hash: templates_hash(renderer),
         previous,
         blank: std::sync::OnceLock::new(),
+        timings: Timings::default(),
     };
 
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4).min(specs.len().max(1));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Vec<(BatchRow, bool)>, BatchError>>>> = Mutex::new((0..specs.len()).map(|_| None).collect());
+    type Outcome = Result<Vec<(BatchRow, bool)>, BatchError>;
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..specs.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             std::thread::Builder::new()
+                .name("bunt".into())
                 .stack_size(64 << 20)
                 .spawn_scoped(scope, || {
                     loop {
@@ -252,12 +260,19 @@ pub fn write(publisher: &Publisher, renderer: &Renderer, manifest: &Manifest, di
     let csv = print_manifest_csv(&summary.rows);
     publisher.write(PRINT_MANIFEST, &csv).map_err(|source| BatchError::Io { path: PRINT_MANIFEST.into(), source })?;
     summary.seconds = started.elapsed().as_secs_f64();
+    let t = &ctx.timings;
     tracing::info!(
-        "utskriftsbuntar: {} ({} skapade, {} oförändrade) på {:.1} s",
+        "utskriftsbuntar: {} ({} skapade, {} oförändrade) på {:.1} s (trådtid: läsa {:.1} s, sammanfoga {:.1} s, kontrollsumma {:.1} s, försättsblad {:.1} s, spara {:.1} s, skriva {:.1} s)",
         summary.rows.len(),
         summary.built,
         summary.kept,
-        summary.seconds
+        summary.seconds,
+        t.read.secs(),
+        t.merge.secs(),
+        t.hash.secs(),
+        t.cover.secs(),
+        t.save.secs(),
+        t.write.secs()
     );
     Ok(summary)
 }
@@ -366,8 +381,8 @@ impl Job for PageJob {
     fn template(&self) -> &str {
         self.template
     }
-    fn context(&self) -> &Value {
-        &self.context
+    fn context(&self) -> std::borrow::Cow<'_, Value> {
+        std::borrow::Cow::Borrowed(&self.context)
     }
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         &[]
@@ -382,6 +397,7 @@ struct Context<'a> {
     templates_hash: [u8; 32],
     previous: HashMap<String, BatchRow>,
     blank: std::sync::OnceLock<Result<Piece, String>>,
+    timings: Timings,
 }
 
 impl Context<'_> {
@@ -406,32 +422,62 @@ impl Context<'_> {
     /// The batches of one unit and audience: (row, carried over?) for full and delta.
     fn spec(&self, spec: &Spec) -> Result<Vec<(BatchRow, bool)>, BatchError> {
         let mut out = Vec::new();
-        let mut pieces: HashMap<&str, Piece> = HashMap::new();
+        let mut todo: Vec<(BatchKind, &[&Entry], String, [u8; 32])> = Vec::new();
         for (kind, docs) in [(BatchKind::Full, &spec.full), (BatchKind::Delta, &spec.delta)] {
             if docs.is_empty() {
                 continue;
             }
             let path = batch_path(spec.unit, spec.audience, kind, self.date);
             let fingerprint = self.fingerprint(spec, kind, docs);
-            if let Some(row) = self.carry_over(&path, &fingerprint) {
-                out.push((row, true));
-                continue;
+            match self.carry_over(&path, &fingerprint) {
+                Some(row) => out.push((row, true)),
+                None => todo.push((kind, docs.as_slice(), path, fingerprint)),
             }
+        }
+        if todo.is_empty() {
+            return Ok(out);
+        }
+        // Read each document once (the delta's are among the full batch's).
+        let started = Instant::now();
+        let mut pieces: HashMap<&str, Piece> = HashMap::new();
+        for (_, docs, path, _) in &todo {
             for e in docs.iter() {
-                if !pieces.contains_key(e.id.as_str()) {
-                    let file = self.publisher.staged_file(&e.path).ok_or_else(|| BatchError::Io {
-                        path: e.path.clone(),
-                        source: std::io::Error::new(std::io::ErrorKind::NotFound, "dokumentet finns inte i den nya versionen av packet"),
-                    })?;
-                    let bytes = std::fs::read(&file).map_err(|source| BatchError::Io { path: e.path.clone(), source })?;
-                    let piece = Piece::load(&bytes).map_err(|source| BatchError::Document { batch: path.clone(), path: e.path.clone(), source })?;
-                    pieces.insert(e.id.as_str(), piece);
+                if pieces.contains_key(e.id.as_str()) {
+                    continue;
                 }
+                let missing = || std::io::Error::new(std::io::ErrorKind::NotFound, "dokumentet finns inte i den nya versionen av packet");
+                let bytes = self
+                    .publisher
+                    .staged_file(&e.path)
+                    .ok_or_else(missing)
+                    .and_then(std::fs::read)
+                    .map_err(|source| BatchError::Io { path: e.path.clone(), source })?;
+                let piece = Piece::load(&bytes).map_err(|source| BatchError::Document { batch: path.clone(), path: e.path.clone(), source })?;
+                pieces.insert(e.id.as_str(), piece);
             }
-            let (bytes, row) = self.build(spec, kind, docs, &pieces, &path, &fingerprint)?;
-            self.publisher.write(&path, &bytes).map_err(|source| BatchError::Io { path: path.clone(), source })?;
+        }
+        self.timings.read.add(started);
+        // Batches with the same documents (a first run's delta is everything) share one
+        // documents part. Otherwise the delta (a subset) is built first from copies, then the
+        // full batch takes the documents over, so a unit's documents are in memory once.
+        let shared = todo.len() == 2 && sorted_ids(todo[0].1) == sorted_ids(todo[1].1);
+        todo.sort_by_key(|(kind, ..)| if shared { 0 } else { u8::from(*kind == BatchKind::Full) });
+        let mut part: Option<DocumentsPart> = None;
+        let last = todo.len() - 1;
+        for (i, (kind, docs, path, fingerprint)) in todo.iter().enumerate() {
+            if part.is_none() || !shared {
+                drop(part.take());
+                let take = i == last || shared;
+                part = Some(self.documents_part(spec, docs, &mut pieces, take, path)?);
+            }
+            let p = part.as_mut().expect("set above");
+            let (bytes, row) = self.finish(p, spec, *kind, path, fingerprint)?;
+            let started = Instant::now();
+            self.publisher.write(path, &bytes).map_err(|source| BatchError::Io { path: path.clone(), source })?;
+            self.timings.write.add(started);
             out.push((row, false));
         }
+        out.sort_by_key(|(r, _)| kind_of_path(&r.batch));
         Ok(out)
     }
 
@@ -471,39 +517,46 @@ impl Context<'_> {
         (found && self.publisher.keep(path).is_ok()).then_some(row)
     }
 
-    fn build(
+    /// The documents in filing order, each padded to whole sheets, with bookmarks, and the
+    /// sha256 of that part written alone (the cover's "sha256 (dokumentdelen)").
+    /// With `take`, the pieces are moved out of `pieces` (their last use).
+    fn documents_part<'e>(
         &self,
         spec: &Spec,
-        kind: BatchKind,
-        docs: &[&Entry],
-        pieces: &HashMap<&str, Piece>,
+        docs: &[&'e Entry],
+        pieces: &mut HashMap<&'e str, Piece>,
+        take: bool,
         path: &str,
-        fingerprint: &[u8; 32],
-    ) -> Result<(Vec<u8>, BatchRow), BatchError> {
-        let merge_err = |source| BatchError::Merge { batch: path.to_string(), source };
+    ) -> Result<DocumentsPart, BatchError> {
+        let started = Instant::now();
         let blank = self.blank(path)?;
-        let title = format!("Utskriftsbunt {} {} {}", spec.unit, kind.stem(), self.date);
-        let mut b = merge::Builder::new(&title, &fingerprint_marker(fingerprint));
-
-        // The documents part: documents in filing order, each padded to whole sheets.
+        let mut b = merge::Builder::new();
+        b.prepare_blank(blank);
         let parts = filing_order(docs);
         let mut document_pages = 0usize;
         let mut blank_pages = 0usize;
-        let mut part_rows: Vec<(String, usize, usize, usize)> = Vec::new(); // name, docs, pages, first index
         let mut persons = 0usize;
-        let (mut unit_part, mut schedule_part, mut person_part) = (None, None, None);
+        // Per section: documents, pages (with blanks), index of its first page.
+        let mut sections: [Option<(usize, usize, usize)>; 3] = [None, None, None];
         for part in &parts {
             let slot = match part {
-                Part::Unit(_) => &mut unit_part,
-                Part::Schedules(_) => &mut schedule_part,
-                Part::Person { .. } => &mut person_part,
+                Part::Unit(_) => 0,
+                Part::Schedules(_) => 1,
+                Part::Person { .. } => 2,
             };
             let first = b.pages().len();
             let mut group = None;
             let mut pages_in_part = 0usize;
             for (i, e) in part.documents().iter().enumerate() {
-                let piece = &pieces[e.id.as_str()];
-                let pages = b.append(piece);
+                let pages = match (take, pieces.remove(e.id.as_str())) {
+                    (true, Some(piece)) => b.append_owned(piece),
+                    (false, Some(piece)) => {
+                        let pages = b.append(&piece);
+                        pieces.insert(e.id.as_str(), piece);
+                        pages
+                    }
+                    (_, None) => unreachable!("every document of the batch was read"),
+                };
                 document_pages += pages.len();
                 pages_in_part += pages.len();
                 let title = bookmark_title(e);
@@ -525,34 +578,47 @@ impl Context<'_> {
                     pages_in_part += 1;
                 }
             }
-            if matches!(part, Part::Person { .. }) {
+            if slot == 2 {
                 persons += 1;
             }
-            let entry = slot.get_or_insert((0usize, 0usize, first));
+            let entry = sections[slot].get_or_insert((0, 0, first));
             entry.0 += part.documents().len();
             entry.1 += pages_in_part;
         }
-        for (name, slot) in [("Enhetens dokument", unit_part), ("Pappersscheman", schedule_part)] {
-            if let Some((n, p, first)) = slot {
-                part_rows.push((name.to_string(), n, p, first));
-            }
-        }
-        if let Some((n, p, first)) = person_part {
-            part_rows.push((format!("Personakter ({persons} {})", if persons == 1 { "person" } else { "personer" }), n, p, first));
-        }
+        let names = [
+            "Enhetens dokument".to_string(),
+            "Pappersscheman".to_string(),
+            format!("Personakter ({persons} {})", if persons == 1 { "person" } else { "personer" }),
+        ];
+        let rows = names.into_iter().zip(sections).filter_map(|(name, s)| s.map(|(n, p, first)| (name, n, p, first))).collect();
         b.finish_outline();
-        let document_list: Vec<_> = b.pages().to_vec();
-        let documents_part = b.save(&document_list, None).map_err(merge_err)?;
-        let documents_sha = hex(&Sha256::digest(&documents_part));
-        drop(documents_part);
+        let list = b.pages().to_vec();
+        self.timings.merge.add(started);
+
+        let started = Instant::now();
+        let mut hasher = HashWriter(Sha256::new());
+        let title = format!("Utskriftsbunt {} – dokumentdelen", spec.unit);
+        b.save_to(&list, &merge::Info { title: &title, marker: None }, None, &mut hasher)
+            .map_err(|source| BatchError::Merge { batch: path.to_string(), source })?;
+        let sha = hex(&hasher.0.finalize());
+        self.timings.hash.add(started);
+        Ok(DocumentsPart { builder: b, list, documents: docs.len(), document_pages, blank_pages, rows, sha })
+    }
+
+    /// A whole batch: the cover sheet in front of the documents part.
+    fn finish(&self, part: &mut DocumentsPart, spec: &Spec, kind: BatchKind, path: &str, fingerprint: &[u8; 32]) -> Result<(Vec<u8>, BatchRow), BatchError> {
+        let merge_err = |source| BatchError::Merge { batch: path.to_string(), source };
+        let blank = self.blank(path)?;
+        let title = format!("Utskriftsbunt {} {} {}", spec.unit, kind.stem(), self.date);
 
         // The cover: its own sheet(s) in front. Page ranges on it assume it takes one sheet;
         // if an overridden template makes it longer, it is rendered again with the right ones.
+        let started = Instant::now();
         let mut cover_sheet_pages = 2usize;
         let cover_piece = loop {
-            let total = cover_sheet_pages + document_list.len();
+            let total = cover_sheet_pages + part.list.len();
             let mut rows = vec![json!({ "name": "Försättsblad", "documents": 0, "pages": cover_sheet_pages, "range": range(1, cover_sheet_pages) })];
-            for (name, n, p, first) in &part_rows {
+            for (name, n, p, first) in &part.rows {
                 rows.push(json!({ "name": name, "documents": n, "pages": p, "range": range(cover_sheet_pages + first + 1, *p) }));
             }
             let doc = json!({
@@ -566,13 +632,13 @@ impl Context<'_> {
                 "date": self.date,
                 "weekday": self.weekday,
                 "batch": path,
-                "documents": docs.len(),
+                "documents": part.documents,
                 "pages": total,
-                "document_pages": document_pages,
-                "blank_pages": blank_pages,
+                "document_pages": part.document_pages,
+                "blank_pages": part.blank_pages,
                 "cover_pages": cover_sheet_pages,
                 "sheets": total / 2,
-                "sha256_prefix": &documents_sha[..16],
+                "sha256_prefix": &part.sha[..16],
                 "shred_pages": spec.shred,
                 "parts": rows,
             });
@@ -590,7 +656,7 @@ impl Context<'_> {
                             Audience::Enhetschef => "enhetschefens dokumentskåp",
                         },
                         "id": format!("Bunt {} {} {}", spec.unit, kind.stem(), self.date),
-                        "short": &documents_sha[..8],
+                        "short": &part.sha[..8],
                     },
                 }),
             };
@@ -601,25 +667,96 @@ impl Context<'_> {
             }
             cover_sheet_pages = needed;
         };
+        self.timings.cover.add(started);
+
+        let started = Instant::now();
+        let b = &mut part.builder;
+        let mark = b.mark();
         let mut all = b.import(&cover_piece);
         if all.len() % 2 == 1 {
             all.push(b.blank_page(blank));
         }
         let cover_pages = all.len();
-        all.extend(&document_list);
-        let bytes = b.save(&all, Some(fingerprint)).map_err(merge_err)?;
+        all.extend(&part.list);
+        let mut bytes = Vec::new();
+        let marker = fingerprint_marker(fingerprint);
+        let saved = b.save_to(&all, &merge::Info { title: &title, marker: Some(&marker) }, Some(fingerprint), &mut bytes);
+        // Take the cover out again, so the part can get another one (the delta's).
+        b.truncate(mark);
+        saved.map_err(merge_err)?;
         let row = BatchRow {
             batch: path.to_string(),
             unit: spec.unit.to_string(),
             audience: spec.audience,
-            documents: docs.len(),
+            documents: part.documents,
             pages: all.len(),
             sheets: all.len().div_ceil(2),
             sha256: hex(&Sha256::digest(&bytes)),
         };
-        debug_assert_eq!(row.pages, cover_pages + document_pages + blank_pages);
+        debug_assert_eq!(row.pages, cover_pages + part.document_pages + part.blank_pages);
+        self.timings.save.add(started);
         Ok((bytes, row))
     }
+}
+
+/// The documents of a batch, merged: shared by a full and a delta batch with the same documents.
+struct DocumentsPart {
+    builder: merge::Builder,
+    /// The page list (documents and their blank backs).
+    list: Vec<ObjectId>,
+    documents: usize,
+    document_pages: usize,
+    blank_pages: usize,
+    /// The cover's table: section name, documents, pages, index of its first page.
+    rows: Vec<(String, usize, usize, usize)>,
+    /// sha256 hex of the documents part written alone.
+    sha: String,
+}
+
+/// A `Write` that only hashes (the documents part is hashed, never kept).
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where the batch phase spends its time (summed over threads), for the run's log.
+#[derive(Default)]
+struct Timings {
+    read: Clock,
+    merge: Clock,
+    hash: Clock,
+    cover: Clock,
+    save: Clock,
+    write: Clock,
+}
+
+#[derive(Default)]
+struct Clock(AtomicU64);
+
+impl Clock {
+    fn add(&self, since: Instant) {
+        self.0.fetch_add(since.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
+    fn secs(&self) -> f64 {
+        self.0.load(Ordering::Relaxed) as f64 / 1e6
+    }
+}
+
+fn sorted_ids<'a>(docs: &[&'a Entry]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = docs.iter().map(|e| e.id.as_str()).collect();
+    v.sort_unstable();
+    v
+}
+
+fn kind_of_path(batch: &str) -> u8 {
+    if batch.contains("/delta-") { 1 } else { 0 }
 }
 
 /// "Genomförandeplan – Erik Samuelsson": kind label and printed subject (never a real name

@@ -21,8 +21,8 @@ pub enum Part<'a> {
     Person { name: String, documents: Vec<&'a Entry> },
 }
 
-impl Part<'_> {
-    pub fn documents(&self) -> &[&Entry] {
+impl<'a> Part<'a> {
+    pub fn documents(&self) -> &[&'a Entry] {
         match self {
             Part::Unit(d) | Part::Schedules(d) => d,
             Part::Person { documents, .. } => documents,
