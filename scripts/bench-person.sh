@@ -8,6 +8,9 @@
 #   BENCH_DIR=/tmp/rp-city ./scripts/bench-person.sh
 #                                          reuses fixtures and pack kept from an earlier run
 #   RUNS=10 PERSON=P004711 …               more runs, another person
+#   KEEP_PACK=1 …                          keep a pack made by another build (its first
+#                                          timed run may then renew more of the person's
+#                                          documents, if templates changed)
 #
 # Each timed run gives one person's genomförandeplan a new version first (so the run really
 # renders the new plan, the unit's egenkontroll and gallringslista, and writes the history),
@@ -34,7 +37,7 @@ if [ ! -f "$IN/personer.csv" ]; then
   "$BIN" fixtures --scale city --out "$IN" >/dev/null
 fi
 PERSON=${PERSON:-$(awk -F';' 'NR > 1 && $12 == "ingen" { print $1; exit }' "$IN/personer.csv")}
-if [ ! -f "$OUT/manifest.json" ] || [ "$(cat "$DIR/pack.sha256" 2>/dev/null)" != "$SUM" ]; then
+if [ ! -f "$OUT/manifest.json" ] || { [ -z "${KEEP_PACK:-}" ] && [ "$(cat "$DIR/pack.sha256" 2>/dev/null)" != "$SUM" ]; }; then
   echo "Full pack with this binary (once; tens of minutes) → $OUT"
   /usr/bin/time -f "  full run: %e s, %M KiB peak" "$BIN" generate --input "$IN" --out "$OUT" --date "$DATE" 2>"$DIR/full.err" | tail -n 3
   echo "$SUM" > "$DIR/pack.sha256"

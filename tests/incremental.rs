@@ -61,9 +61,21 @@ fn ok(o: &Output) {
     assert_eq!(o.status.code(), Some(0), "{}", text(o));
 }
 
-/// id → entry of the published manifest.
+/// id → entry of the published manifest, with its printed `subject` from the hidden
+/// register beside it (the manifest itself never names a person).
 fn by_id(out: &Path) -> BTreeMap<String, Value> {
-    documents(out).into_iter().map(|d| (d["id"].as_str().unwrap().to_string(), d)).collect()
+    let register: HashMap<String, String> = std::fs::read(out.join(".packs/current/.register.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    documents(out)
+        .into_iter()
+        .map(|mut d| {
+            let id = d["id"].as_str().unwrap().to_string();
+            d["subject"] = register.get(&id).cloned().unwrap_or_default().into();
+            (id, d)
+        })
+        .collect()
 }
 
 /// Ids whose version differs between two manifests (present in both).

@@ -45,11 +45,13 @@ fn demo_pack_has_a_correct_schedule_per_employee_and_day() {
         found
     };
     for doc in schedules {
-        let subject = doc["subject"].as_str().unwrap();
-        let signature = subject.split(' ').next().unwrap();
         let pdf = out.path().join(doc["path"].as_str().unwrap());
         let text = raw_text(&pdf);
-        assert!(text.contains(signature), "the schedule names its employee");
+        let signature = expected
+            .keys()
+            .find(|sig| text.contains(&format!("Medarbetare {sig} –")))
+            .expect("the schedule names its employee")
+            .as_str();
         assert!(text.contains("Tisdag 2026-11-24"), "weekday and date in Swedish");
         assert!(text.contains("Vecka 48"));
         let found = time_re(&text);
@@ -96,6 +98,19 @@ fn same_input_gives_identical_bytes() {
         assert!(x == y, "{p} differs between two runs");
     }
     assert_eq!(std::fs::read(a.path().join("manifest.json")).unwrap(), std::fs::read(b.path().join("manifest.json")).unwrap());
+}
+
+#[test]
+fn the_manifest_names_no_person() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(generate(&demo_input(), out.path(), &[]).status.code(), Some(0));
+    let manifest = std::fs::read_to_string(out.path().join("manifest.json")).unwrap();
+    for p in read_csv(&demo_input().join("personer.csv")) {
+        for name in [format!("{} {}", p["fornamn"], p["efternamn"]), p["fiktivt_namn"].clone(), p["person_id"].clone()] {
+            assert!(name.is_empty() || !manifest.contains(&name), "manifest.json names {name}");
+        }
+    }
+    assert!(manifest.contains("\"kind\": \"personkort\""), "the manifest lists the folders");
 }
 
 #[test]

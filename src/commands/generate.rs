@@ -58,7 +58,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         eprintln!("fel: person_id {p} finns inte i personer.csv");
         return Ok(EXIT_USAGE);
     }
-    let previous = publisher.take_previous()?.unwrap_or_default();
+    let mut previous = publisher.take_previous()?.unwrap_or_default();
     let run_scope = RunScope::new(&args, &loaded.dataset, &previous, &days);
     // Every unit's name, for the lists and batches of units outside a narrowed scope.
     let all_units = loaded.dataset.units.clone();
@@ -126,7 +126,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
 
     phase.done("sättning");
     let printed = date.format("%Y-%m-%d").to_string();
-    let mut documents: Vec<Entry> = Vec::new();
+    let mut documents: Vec<Entry> = Vec::with_capacity(previous.documents.len() + jobs.len());
     for job in &jobs {
         let (pages, printed_on) = match rendered_pages.get(&job.id) {
             Some(p) => (*p, printed.clone()),
@@ -137,11 +137,20 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         };
         documents.push(entry(job, pages, printed_on));
     }
-    // Documents outside this run's scope stay published.
+    drop(previous_by_id);
+    let published_units: BTreeSet<String> = previous.documents.iter().chain(&documents).map(|e| e.unit.clone()).collect();
+    // Documents outside this run's scope stay published as they are: moved into the new
+    // manifest (a city's 60,000 entries are not copied); the rest of the old one is what
+    // this run replaces or removes.
     let planned: HashSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
-    for e in &previous.documents {
-        if !planned.contains(e.id.as_str()) && run_scope.carries(e) && publisher.keep(&e.path).is_ok() {
-            documents.push(e.clone());
+    let mut replaced = Manifest { generated_for: previous.generated_for.clone(), documents: Vec::new() };
+    let mut carried: HashSet<String> = HashSet::new();
+    for e in std::mem::take(&mut previous.documents) {
+        if !planned.contains(e.id.as_str()) && run_scope.carries(&e) && publisher.keep(&e.path).is_ok() {
+            carried.insert(e.id.clone());
+            documents.push(e);
+        } else {
+            replaced.documents.push(e);
         }
     }
     documents.sort_by(|a, b| (&a.unit, a.audience, &a.kind, &a.path).cmp(&(&b.unit, b.audience, &b.kind, &b.path)));
@@ -153,14 +162,16 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let manifest = Manifest { generated_for, documents };
     let total_pages: usize = manifest.documents.iter().map(|d| d.pages).sum();
     let new_pages: usize = rendered_pages.values().sum();
-    let diff = Diff::between(&previous, &manifest);
+    // What changed against the published manifest: carried documents are unchanged.
+    let mut diff = Diff::between(&replaced, &manifest);
+    diff.new.retain(|e| !carried.contains(&e.id));
+    diff.unchanged.extend(manifest.documents.iter().filter(|e| carried.contains(&e.id)));
     // Derived files (not in the manifest): shred lists, then print batches. Both go into the
     // new generation and so are published, or not, together with the documents.
     // - Gallringslistor and history (issue 6): what this run made obsolete.
     phase.done("manifest");
     let shred = ShredLists::compute(&diff, &manifest, date);
     let unit_names: HashMap<String, String> = all_units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
-    let published_units: BTreeSet<String> = previous.documents.iter().chain(&manifest.documents).map(|e| e.unit.clone()).collect();
     let shred_lists = shred.write(&publisher, &renderer, &unit_names, &published_units, threads)?;
     history::record(&publisher, shred.ended(), date)?;
     phase.done("gallringslistor");
@@ -191,15 +202,23 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     }
     let (sheets, pages) = shred.totals();
     if sheets > 0 {
-        let lists: Vec<String> = shred_lists.iter().map(|p| args.out.join(p).display().to_string()).collect();
-        println!("Att strimla: {sheets} dokument ({pages} sidor) – se gallringslistan: {}", lists.join(", "));
+        let units: BTreeSet<&str> = shred.lists.keys().map(|(u, _)| u.as_str()).collect();
+        if shred_lists.len() <= 4 {
+            let lists: Vec<String> = shred_lists.iter().map(|p| args.out.join(p).display().to_string()).collect();
+            println!("Att strimla: {sheets} dokument ({pages} sidor) – se gallringslistan: {}", lists.join(", "));
+        } else {
+            println!(
+                "Att strimla: {sheets} dokument ({pages} sidor) i {} enheter – se gallringslista.pdf i varje enhets mapp (och i begransad/)",
+                units.len()
+            );
+        }
     } else if !shred_lists.is_empty() {
         println!("Inget utskrivet blad behöver strimlas efter denna körning.");
     }
     // The run ends here: the process hands its memory back at once, while dropping a city's
     // pack entry by entry would only cost time.
-    drop((shred, diff, to_render, previous_by_id));
-    std::mem::forget((manifest, previous, jobs, cleared));
+    drop((shred, diff, to_render, planned));
+    std::mem::forget((manifest, replaced, jobs, cleared));
     Ok(if problems > 0 { EXIT_PROBLEMS } else { EXIT_OK })
 }
 

@@ -97,7 +97,10 @@ impl<'r, 'd> Fields<'r, 'd> {
             line: row.line(),
             bad: false,
             quote: true,
-            get: Box::new(move |c| (row.get(c).map(str::to_string), row.col(c))),
+            get: Box::new(move |c| {
+                let (value, col) = row.get_col(c);
+                (value.map(str::to_string), col)
+            }),
             diags,
         }
     }

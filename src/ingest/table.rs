@@ -549,6 +549,14 @@ impl<'a> RowRef<'a> {
     pub fn col(&self, column: &str) -> usize {
         self.table.column_index(column).map_or(0, |i| i + 1)
     }
+
+    /// [`RowRef::get`] and [`RowRef::col`] with one lookup (called for every field).
+    pub fn get_col(&self, column: &str) -> (Option<&'a str>, usize) {
+        match self.table.column_index(column) {
+            Some(i) => (self.row.fields.get(i).map(String::as_str).filter(|s| !s.is_empty()), i + 1),
+            None => (None, 0),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -187,3 +187,60 @@ pub fn status<'a>(manifest: &'a super::Manifest, history: &'a [Ended], id: &str,
         (None, None) => Status::Unknown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::Manifest;
+
+    fn entry(id: &str, version: &str, printed: &str) -> Entry {
+        Entry {
+            id: id.into(),
+            kind: "genomforandeplan".into(),
+            unit: "U".into(),
+            audience: Audience::Personal,
+            path: format!("U/genomforandeplan/{id}.pdf"),
+            pages: 1,
+            version: version.repeat(64),
+            gallring: "när ny version skrivs ut".into(),
+            date: None,
+            label: "Genomförandeplan".into(),
+            subject: String::new(),
+            storage: "Personakt".into(),
+            person: None,
+            printed: printed.into(),
+        }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_sheet_is_current_superseded_or_unknown() {
+        let old = entry("GP-1", "a", "2026-11-01");
+        let new = entry("GP-1", "b", "2026-11-24");
+        let manifest = Manifest { generated_for: "2026-11-24".into(), documents: vec![new.clone()] };
+        let history = vec![Ended::of(&old, d("2026-11-24"), Reason::NewVersion, Some(&new))];
+        assert_eq!(status(&manifest, &history, "GP-1", "bbbbbbbb"), Status::Current(&manifest.documents[0]));
+        match status(&manifest, &history, "GP-1", "aaaaaaaa") {
+            Status::Ended(h, Some(c)) => {
+                assert_eq!(h.superseded_by.as_deref(), Some(new.version.as_str()));
+                assert_eq!(h.superseded_printed.as_deref(), Some("2026-11-24"));
+                assert_eq!(c.version, new.version);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(status(&manifest, &history, "GP-1", "cccccccc"), Status::OtherVersion(&manifest.documents[0]));
+        assert_eq!(status(&manifest, &history, "GP-2", "aaaaaaaa"), Status::Unknown);
+    }
+
+    #[test]
+    fn records_are_kept_two_years_and_deleted_copies_three_months() {
+        let e = entry("GP-1", "a", "2024-01-01");
+        let superseded = Ended::of(&e, d("2024-01-10"), Reason::NewVersion, None);
+        let gallrad = Ended::of(&e, d("2024-01-10"), Reason::Expired, None);
+        assert_eq!(keep_until(&superseded), Some(d("2026-01-10")));
+        assert_eq!(keep_until(&gallrad), Some(d("2024-04-10")));
+    }
+}

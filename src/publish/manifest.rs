@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::Audience;
 
+/// The hidden file beside `manifest.json` holding each document's printed subject.
+pub const REGISTER: &str = ".register.json";
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
     pub generated_for: String,
@@ -27,7 +30,9 @@ pub struct Entry {
     /// as printed (a printed identity, never a protected person's real name).
     #[serde(default)]
     pub label: String,
-    #[serde(default)]
+    /// Kept out of `manifest.json` (an index: it may name ids and paths, never a person):
+    /// stored beside it in the generation's hidden `.register.json`.
+    #[serde(skip)]
     pub subject: String,
     #[serde(default)]
     pub storage: String,
@@ -43,6 +48,23 @@ pub struct Entry {
 impl Manifest {
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.documents.iter().find(|e| e.id == id)
+    }
+
+    /// The printed subjects by document id, for the hidden register beside the manifest.
+    pub fn register_json(&self) -> Vec<u8> {
+        let map: std::collections::BTreeMap<&str, &str> =
+            self.documents.iter().filter(|e| !e.subject.is_empty()).map(|e| (e.id.as_str(), e.subject.as_str())).collect();
+        serde_json::to_vec(&map).expect("register serialises")
+    }
+
+    /// Restores subjects from a register written by [`Manifest::register_json`].
+    pub fn fill_subjects(&mut self, register: &[u8]) {
+        let map: std::collections::HashMap<String, String> = serde_json::from_slice(register).unwrap_or_default();
+        for e in &mut self.documents {
+            if let Some(s) = map.get(&e.id) {
+                e.subject = s.clone();
+            }
+        }
     }
 
     pub fn to_json(&self) -> Vec<u8> {

@@ -404,6 +404,9 @@ impl Publisher {
             sync_filesystem(&self.stage).map_err(io(&self.stage))?;
         }
         lap("till disk");
+        let rpath = self.stage.join(manifest::REGISTER);
+        write_private(&rpath, &manifest.register_json()).map_err(io(&rpath))?;
+        File::open(&rpath).and_then(|f| f.sync_all()).map_err(io(&rpath))?;
         let mpath = self.stage.join("manifest.json");
         write_private(&mpath, &manifest.to_json()).map_err(io(&mpath))?;
         File::open(&mpath).and_then(|f| f.sync_all()).map_err(io(&mpath))?;
@@ -728,7 +731,12 @@ fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
 /// Reads a manifest from disk.
 pub fn read_manifest(path: &Path) -> Result<Manifest, PublishError> {
     let bytes = fs::read(path).map_err(io(path))?;
-    serde_json::from_slice(&bytes).map_err(|e| PublishError::Manifest { path: path.to_path_buf(), message: e.to_string() })
+    let mut m: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| PublishError::Manifest { path: path.to_path_buf(), message: e.to_string() })?;
+    if let Ok(register) = fs::read(path.with_file_name(manifest::REGISTER)) {
+        m.fill_subjects(&register);
+    }
+    Ok(m)
 }
 
 /// The published generation's folder (`out/.packs/<gen>`), if a pack is published.
