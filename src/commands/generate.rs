@@ -76,6 +76,8 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let rules = Rules::from_config(&config);
     let scope = Scope { days: days.clone() };
     let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &diags);
+    // The views are not needed once planned: free them before rendering (city: ~0.3 GB).
+    drop(cleared);
     jobs.retain(|j| run_scope.plans(j));
     phase.done("planering");
 
@@ -218,7 +220,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     // The run ends here: the process hands its memory back at once, while dropping a city's
     // pack entry by entry would only cost time.
     drop((shred, diff, to_render, planned));
-    std::mem::forget((manifest, replaced, jobs, cleared));
+    std::mem::forget((manifest, replaced, jobs));
     Ok(if problems > 0 { EXIT_PROBLEMS } else { EXIT_OK })
 }
 

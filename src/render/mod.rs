@@ -134,8 +134,10 @@ impl Renderer {
                                 });
                             results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                             done();
-                            if finished.fetch_add(1, Ordering::Relaxed) % 16 == 15 {
-                                typst::comemo::evict(4);
+                            // Each document's layout is never reused: keep Typst's memo cache
+                            // small (what every document shares, like lib.typ, stays in use).
+                            if finished.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
+                                typst::comemo::evict(2);
                             }
                         }
                     })
