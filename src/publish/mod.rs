@@ -311,7 +311,7 @@ impl Publisher {
         let Some(current) = self.current.clone() else { return Ok(()) };
         for entry in fs::read_dir(&current)?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name == "manifest.json" || name == ROOTS {
+            if name == "manifest.json" || name == ROOTS || name == manifest::REGISTER {
                 continue;
             }
             if entry.path().is_dir() {
@@ -829,7 +829,7 @@ mod tests {
         let cur = out.join(".packs/current");
         let mut m = BTreeMap::new();
         for rel in list_files(&cur) {
-            if rel != "manifest.json" && rel != ROOTS {
+            if rel != "manifest.json" && rel != ROOTS && rel != manifest::REGISTER {
                 m.insert(rel.clone(), fs::read(cur.join(&rel)).unwrap());
             }
         }
