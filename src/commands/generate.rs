@@ -31,7 +31,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let mut publisher = Publisher::open(&args.out)?;
     phase.done("lås och publicerat manifest");
 
-    let loaded = match ingest::load(&args.input, &config, date) {
+    // A person's run reads what their folder is made of (no visits, no Time Care).
+    let reading = if args.person.is_some() { ingest::Reading::PersonFolders } else { ingest::Reading::All };
+    let loaded = match ingest::load_with(&args.input, &config, date, reading) {
         Ok(l) => l,
         Err(ingest::IngestError::Fatal(diags)) => {
             print_diagnostics(&diags);
@@ -140,16 +142,15 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         documents.push(entry(job, pages, printed_on));
     }
     drop(previous_by_id);
-    let published_units: BTreeSet<String> = previous.documents.iter().chain(&documents).map(|e| e.unit.clone()).collect();
+    let published_units: BTreeSet<String> =
+        previous.documents.iter().chain(&documents).map(|e| e.unit.as_str()).collect::<BTreeSet<&str>>().into_iter().map(str::to_string).collect();
     // Documents outside this run's scope stay published as they are: moved into the new
     // manifest (a city's 60,000 entries are not copied); the rest of the old one is what
     // this run replaces or removes.
     let planned: HashSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
     let mut replaced = Manifest { generated_for: previous.generated_for.clone(), documents: Vec::new() };
-    let mut carried: HashSet<String> = HashSet::new();
     for e in std::mem::take(&mut previous.documents) {
         if !planned.contains(e.id.as_str()) && run_scope.carries(&e) && publisher.keep(&e.path).is_ok() {
-            carried.insert(e.id.clone());
             documents.push(e);
         } else {
             replaced.documents.push(e);
@@ -164,10 +165,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let manifest = Manifest { generated_for, documents };
     let total_pages: usize = manifest.documents.iter().map(|d| d.pages).sum();
     let new_pages: usize = rendered_pages.values().sum();
-    // What changed against the published manifest: carried documents are unchanged.
-    let mut diff = Diff::between(&replaced, &manifest);
-    diff.new.retain(|e| !carried.contains(&e.id));
-    diff.unchanged.extend(manifest.documents.iter().filter(|e| carried.contains(&e.id)));
+    // What changed against the published manifest: carried documents (all the new
+    // manifest's unplanned ones) are unchanged.
+    let diff = Diff::of_run(&replaced, &manifest, &planned);
     // Derived files (not in the manifest): shred lists, then print batches. Both go into the
     // new generation and so are published, or not, together with the documents.
     // - Gallringslistor and history (issue 6): what this run made obsolete.

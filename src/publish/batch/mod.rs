@@ -33,7 +33,7 @@ mod merge;
 mod order;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,7 +41,6 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use lopdf::ObjectId;
 use sha2::{Digest, Sha256};
 
 use super::{Diff, Entry, Manifest, Publisher};
@@ -422,7 +421,8 @@ impl Context<'_> {
     /// The batches of one unit and audience: (row, carried over?) for full and delta.
     fn spec(&self, spec: &Spec) -> Result<Vec<(BatchRow, bool)>, BatchError> {
         let mut out = Vec::new();
-        let mut todo: Vec<(BatchKind, &[&Entry], String, [u8; 32])> = Vec::new();
+        let mut full: Option<(String, [u8; 32])> = None;
+        let mut delta: Option<(String, [u8; 32])> = None;
         for (kind, docs) in [(BatchKind::Full, &spec.full), (BatchKind::Delta, &spec.delta)] {
             if docs.is_empty() {
                 continue;
@@ -431,54 +431,45 @@ impl Context<'_> {
             let fingerprint = self.fingerprint(spec, kind, docs);
             match self.carry_over(&path, &fingerprint) {
                 Some(row) => out.push((row, true)),
-                None => todo.push((kind, docs.as_slice(), path, fingerprint)),
+                None if kind == BatchKind::Full => full = Some((path, fingerprint)),
+                None => delta = Some((path, fingerprint)),
             }
         }
-        if todo.is_empty() {
-            return Ok(out);
-        }
-        // Read each document once (the delta's are among the full batch's).
-        let started = Instant::now();
-        let mut pieces: HashMap<&str, Piece> = HashMap::new();
-        for (_, docs, path, _) in &todo {
-            for e in docs.iter() {
-                if pieces.contains_key(e.id.as_str()) {
-                    continue;
-                }
-                let missing = || std::io::Error::new(std::io::ErrorKind::NotFound, "dokumentet finns inte i den nya versionen av packet");
-                let bytes = self
-                    .publisher
-                    .staged_file(&e.path)
-                    .ok_or_else(missing)
-                    .and_then(std::fs::read)
-                    .map_err(|source| BatchError::Io { path: e.path.clone(), source })?;
-                let piece = Piece::load(&bytes).map_err(|source| BatchError::Document { batch: path.clone(), path: e.path.clone(), source })?;
-                pieces.insert(e.id.as_str(), piece);
+        // A first run's delta holds every document: it shares the full batch's documents part.
+        let shared = full.is_some() && delta.is_some() && sorted_ids(&spec.full) == sorted_ids(&spec.delta);
+        // Documents of the delta batch, read while the full batch is written, kept for it.
+        let mut kept: HashMap<&str, Piece> = HashMap::new();
+        if let Some((path, fingerprint)) = &full {
+            let keep: std::collections::HashSet<&str> =
+                if delta.is_some() && !shared { spec.delta.iter().map(|e| e.id.as_str()).collect() } else { Default::default() };
+            let part = self.documents_part(spec, &spec.full, &mut kept, &keep, path)?;
+            out.push((self.finish(&part, spec, BatchKind::Full, path, fingerprint)?, false));
+            if shared {
+                let (path, fingerprint) = delta.take().expect("shared means both");
+                out.push((self.finish(&part, spec, BatchKind::Delta, &path, &fingerprint)?, false));
             }
         }
-        self.timings.read.add(started);
-        // Batches with the same documents (a first run's delta is everything) share one
-        // documents part. Otherwise the delta (a subset) is built first from copies, then the
-        // full batch takes the documents over, so a unit's documents are in memory once.
-        let shared = todo.len() == 2 && sorted_ids(todo[0].1) == sorted_ids(todo[1].1);
-        todo.sort_by_key(|(kind, ..)| if shared { 0 } else { u8::from(*kind == BatchKind::Full) });
-        let mut part: Option<DocumentsPart> = None;
-        let last = todo.len() - 1;
-        for (i, (kind, docs, path, fingerprint)) in todo.iter().enumerate() {
-            if part.is_none() || !shared {
-                drop(part.take());
-                let take = i == last || shared;
-                part = Some(self.documents_part(spec, docs, &mut pieces, take, path)?);
-            }
-            let p = part.as_mut().expect("set above");
-            let (bytes, row) = self.finish(p, spec, *kind, path, fingerprint)?;
-            let started = Instant::now();
-            self.publisher.write(path, &bytes).map_err(|source| BatchError::Io { path: path.clone(), source })?;
-            self.timings.write.add(started);
-            out.push((row, false));
+        if let Some((path, fingerprint)) = &delta {
+            let part = self.documents_part(spec, &spec.delta, &mut kept, &Default::default(), path)?;
+            out.push((self.finish(&part, spec, BatchKind::Delta, path, fingerprint)?, false));
         }
         out.sort_by_key(|(r, _)| kind_of_path(&r.batch));
         Ok(out)
+    }
+
+    /// A document of the new generation, read and taken apart.
+    fn read_piece(&self, e: &Entry, batch: &str) -> Result<Piece, BatchError> {
+        let started = Instant::now();
+        let missing = || std::io::Error::new(std::io::ErrorKind::NotFound, "dokumentet finns inte i den nya versionen av packet");
+        let bytes = self
+            .publisher
+            .staged_file(&e.path)
+            .ok_or_else(missing)
+            .and_then(std::fs::read)
+            .map_err(|source| BatchError::Io { path: e.path.clone(), source })?;
+        let piece = Piece::load(&bytes).map_err(|source| BatchError::Document { batch: batch.to_string(), path: e.path.clone(), source })?;
+        self.timings.read.add(started);
+        Ok(piece)
     }
 
     fn fingerprint(&self, spec: &Spec, kind: BatchKind, docs: &[&Entry]) -> [u8; 32] {
@@ -506,32 +497,37 @@ impl Context<'_> {
     }
 
     /// The published batch at `path`, if it was built from the same inputs (its fingerprint
-    /// is in its document info, near the start of the file); linked into the new generation.
+    /// is the file identifier in its trailer, at the end of the file); carried over as is.
     fn carry_over(&self, path: &str, fingerprint: &[u8; 32]) -> Option<BatchRow> {
         let row = self.previous.get(path)?.clone();
         let file = self.publisher.current_path(path)?;
-        let mut head = vec![0u8; 4096];
-        let n = std::fs::File::open(&file).and_then(|mut f| f.read(&mut head)).ok()?;
-        let marker = fingerprint_marker(fingerprint);
-        let found = head[..n].windows(marker.len()).any(|w| w == marker.as_bytes());
+        let mut f = std::fs::File::open(&file).ok()?;
+        let len = f.metadata().ok()?.len();
+        f.seek(std::io::SeekFrom::Start(len.saturating_sub(1024))).ok()?;
+        let mut tail = Vec::new();
+        f.read_to_end(&mut tail).ok()?;
+        let id: String = fingerprint.iter().map(|b| format!("{b:02X}")).collect();
+        let marker = format!("/ID[<{id}>");
+        let found = tail.windows(marker.len()).any(|w| w == marker.as_bytes());
         (found && self.publisher.keep(path).is_ok()).then_some(row)
     }
 
-    /// The documents in filing order, each padded to whole sheets, with bookmarks, and the
-    /// sha256 of that part written alone (the cover's "sha256 (dokumentdelen)").
-    /// With `take`, the pieces are moved out of `pieces` (their last use).
+    /// The documents in filing order, each padded to whole sheets, with bookmarks, written as
+    /// each is read (documents in `keep` are kept in `pieces` for another batch; documents
+    /// already in `pieces` are taken from there), and the sha256 of the documents part written
+    /// alone (the cover's "sha256 (dokumentdelen)").
     fn documents_part<'e>(
         &self,
         spec: &Spec,
         docs: &[&'e Entry],
         pieces: &mut HashMap<&'e str, Piece>,
-        take: bool,
+        keep: &std::collections::HashSet<&str>,
         path: &str,
     ) -> Result<DocumentsPart, BatchError> {
-        let started = Instant::now();
         let blank = self.blank(path)?;
-        let mut b = merge::Builder::new();
-        b.prepare_blank(blank);
+        let capacity = docs.iter().filter_map(|e| self.publisher.staged_file(&e.path)).filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len() as usize).sum::<usize>();
+        let mut w = merge::BatchWriter::new(capacity + capacity / 8);
+        w.prepare_blank(blank);
         let parts = filing_order(docs);
         let mut document_pages = 0usize;
         let mut blank_pages = 0usize;
@@ -544,39 +540,39 @@ impl Context<'_> {
                 Part::Schedules(_) => 1,
                 Part::Person { .. } => 2,
             };
-            let first = b.pages().len();
+            let first = w.pages().len();
             let mut group = None;
             let mut pages_in_part = 0usize;
             for (i, e) in part.documents().iter().enumerate() {
-                let pages = match (take, pieces.remove(e.id.as_str())) {
-                    (true, Some(piece)) => b.append_owned(piece),
-                    (false, Some(piece)) => {
-                        let pages = b.append(&piece);
-                        pieces.insert(e.id.as_str(), piece);
-                        pages
-                    }
-                    (_, None) => unreachable!("every document of the batch was read"),
+                let piece = match pieces.remove(e.id.as_str()) {
+                    Some(p) => p,
+                    None => self.read_piece(e, path)?,
                 };
+                let started = Instant::now();
+                let pages = w.append(&piece);
+                if keep.contains(e.id.as_str()) {
+                    pieces.insert(e.id.as_str(), piece);
+                }
                 document_pages += pages.len();
                 pages_in_part += pages.len();
                 let title = bookmark_title(e);
                 match part {
                     Part::Person { name, .. } => {
                         if i == 0 {
-                            group = Some(b.bookmark(name, pages[0], None));
+                            group = Some(w.bookmark(name, pages[0], None));
                         }
-                        b.bookmark(&title, pages[0], group);
+                        w.bookmark(&title, pages[0], group);
                     }
                     _ => {
-                        b.bookmark(&title, pages[0], None);
+                        w.bookmark(&title, pages[0], None);
                     }
                 }
                 if pages.len() % 2 == 1 {
-                    let p = b.blank_page(blank);
-                    b.push_page(p);
+                    w.blank_page(blank);
                     blank_pages += 1;
                     pages_in_part += 1;
                 }
+                self.timings.merge.add(started);
             }
             if slot == 2 {
                 persons += 1;
@@ -591,22 +587,24 @@ impl Context<'_> {
             format!("Personakter ({persons} {})", if persons == 1 { "person" } else { "personer" }),
         ];
         let rows = names.into_iter().zip(sections).filter_map(|(name, s)| s.map(|(n, p, first)| (name, n, p, first))).collect();
-        b.finish_outline();
-        let list = b.pages().to_vec();
-        self.timings.merge.add(started);
 
+        // The documents part alone: the same bytes, a tail without cover, a neutral title.
         let started = Instant::now();
-        let mut hasher = HashWriter(Sha256::new());
+        let mut hasher = Sha256::new();
+        hasher.update(w.bytes());
+        let prefix_hash = hasher.clone();
         let title = format!("Utskriftsbunt {} – dokumentdelen", spec.unit);
-        b.save_to(&list, &merge::Info { title: &title, marker: None }, None, &mut hasher)
-            .map_err(|source| BatchError::Merge { batch: path.to_string(), source })?;
-        let sha = hex(&hasher.0.finalize());
+        let (tail, _) = w.finish(None, blank, &merge::Info { title: &title, marker: None }, None);
+        hasher.update(&tail);
+        let sha = hex(&hasher.finalize());
         self.timings.hash.add(started);
-        Ok(DocumentsPart { builder: b, list, documents: docs.len(), document_pages, blank_pages, rows, sha })
+        let page_count = w.pages().len();
+        Ok(DocumentsPart { writer: w, prefix_hash, page_count, documents: docs.len(), document_pages, blank_pages, rows, sha })
     }
 
-    /// A whole batch: the cover sheet in front of the documents part.
-    fn finish(&self, part: &mut DocumentsPart, spec: &Spec, kind: BatchKind, path: &str, fingerprint: &[u8; 32]) -> Result<(Vec<u8>, BatchRow), BatchError> {
+    /// A whole batch: the cover sheet in front of the documents part; written into the new
+    /// generation. Returns its print-manifest row.
+    fn finish(&self, part: &DocumentsPart, spec: &Spec, kind: BatchKind, path: &str, fingerprint: &[u8; 32]) -> Result<BatchRow, BatchError> {
         let merge_err = |source| BatchError::Merge { batch: path.to_string(), source };
         let blank = self.blank(path)?;
         let title = format!("Utskriftsbunt {} {} {}", spec.unit, kind.stem(), self.date);
@@ -616,7 +614,7 @@ impl Context<'_> {
         let started = Instant::now();
         let mut cover_sheet_pages = 2usize;
         let cover_piece = loop {
-            let total = cover_sheet_pages + part.list.len();
+            let total = cover_sheet_pages + part.page_count;
             let mut rows = vec![json!({ "name": "Försättsblad", "documents": 0, "pages": cover_sheet_pages, "range": range(1, cover_sheet_pages) })];
             for (name, n, p, first) in &part.rows {
                 rows.push(json!({ "name": name, "documents": n, "pages": p, "range": range(cover_sheet_pages + first + 1, *p) }));
@@ -670,40 +668,39 @@ impl Context<'_> {
         self.timings.cover.add(started);
 
         let started = Instant::now();
-        let b = &mut part.builder;
-        let mark = b.mark();
-        let mut all = b.import(&cover_piece);
-        if all.len() % 2 == 1 {
-            all.push(b.blank_page(blank));
-        }
-        let cover_pages = all.len();
-        all.extend(&part.list);
-        let mut bytes = Vec::new();
         let marker = fingerprint_marker(fingerprint);
-        let saved = b.save_to(&all, &merge::Info { title: &title, marker: Some(&marker) }, Some(fingerprint), &mut bytes);
-        // Take the cover out again, so the part can get another one (the delta's).
-        b.truncate(mark);
-        saved.map_err(merge_err)?;
+        let (tail, cover_pages) = part.writer.finish(Some(&cover_piece), blank, &merge::Info { title: &title, marker: Some(&marker) }, Some(fingerprint));
+        let mut hasher = part.prefix_hash.clone();
+        hasher.update(&tail);
+        let pages = cover_pages + part.page_count;
         let row = BatchRow {
             batch: path.to_string(),
             unit: spec.unit.to_string(),
             audience: spec.audience,
             documents: part.documents,
-            pages: all.len(),
-            sheets: all.len().div_ceil(2),
-            sha256: hex(&Sha256::digest(&bytes)),
+            pages,
+            sheets: pages.div_ceil(2),
+            sha256: hex(&hasher.finalize()),
         };
         debug_assert_eq!(row.pages, cover_pages + part.document_pages + part.blank_pages);
+        let mut bytes = Vec::with_capacity(part.writer.bytes().len() + tail.len());
+        bytes.extend_from_slice(part.writer.bytes());
+        bytes.extend_from_slice(&tail);
         self.timings.save.add(started);
-        Ok((bytes, row))
+        let started = Instant::now();
+        self.publisher.write(path, &bytes).map_err(|source| BatchError::Io { path: path.to_string(), source })?;
+        self.timings.write.add(started);
+        Ok(row)
     }
 }
 
-/// The documents of a batch, merged: shared by a full and a delta batch with the same documents.
+/// The documents of a batch, written: shared by a full and a delta batch with the same documents.
 struct DocumentsPart {
-    builder: merge::Builder,
-    /// The page list (documents and their blank backs).
-    list: Vec<ObjectId>,
+    writer: merge::BatchWriter,
+    /// sha256 state after the documents part's bytes (each batch adds its own tail).
+    prefix_hash: Sha256,
+    /// Pages of the documents part (documents and their blank backs).
+    page_count: usize,
     documents: usize,
     document_pages: usize,
     blank_pages: usize,
@@ -711,19 +708,6 @@ struct DocumentsPart {
     rows: Vec<(String, usize, usize, usize)>,
     /// sha256 hex of the documents part written alone.
     sha: String,
-}
-
-/// A `Write` that only hashes (the documents part is hashed, never kept).
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Where the batch phase spends its time (summed over threads), for the run's log.
