@@ -31,8 +31,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let mut publisher = Publisher::open(&args.out)?;
     phase.done("lås och publicerat manifest");
 
-    // A person's run reads what their folder is made of (no visits, no Time Care).
-    let reading = if args.person.is_some() { ingest::Reading::PersonFolders } else { ingest::Reading::All };
+    // A person's run reads what their folder is made of (no visits, no Time Care, no other
+    // person's plans).
+    let reading = args.person.as_deref().map_or(ingest::Reading::All, ingest::Reading::Person);
     let loaded = match ingest::load_with(&args.input, &config, date, reading) {
         Ok(l) => l,
         Err(ingest::IngestError::Fatal(diags)) => {

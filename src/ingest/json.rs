@@ -73,21 +73,30 @@ fn swedish_json_error(e: &serde_json::Error) -> String {
     format!("ogiltig JSON: {sv}")
 }
 
-/// The byte offsets where the top-level array's elements start, and the line of each; also
-/// the offset and line of the first non-whitespace byte. `text` must be valid JSON.
+/// Where the top-level array's elements are: the line each starts on and its byte range;
+/// also the offset and line of the first non-whitespace byte. `text` must be valid JSON.
 struct Scan {
     first: Option<(usize, u64)>,
-    elements: Vec<u64>,
+    elements: Vec<Element>,
+}
+
+struct Element {
+    line: u64,
+    /// Byte range of the element's text (without the separating comma).
+    start: usize,
+    end: usize,
 }
 
 fn scan(text: &str) -> Scan {
     let mut first = None;
-    let mut elements = Vec::new();
+    let mut elements: Vec<Element> = Vec::new();
     let mut line = 1u64;
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
     let mut expect_element = false;
+    // The end of the current element: the last non-whitespace byte seen at depth ≥ 1.
+    let mut last = 0usize;
     for (i, &b) in text.as_bytes().iter().enumerate() {
         if in_string {
             if escaped {
@@ -96,6 +105,7 @@ fn scan(text: &str) -> Scan {
                 escaped = true;
             } else if b == b'"' {
                 in_string = false;
+                last = i + 1;
             }
             continue;
         }
@@ -112,7 +122,7 @@ fn scan(text: &str) -> Scan {
         }
         if depth == 1 && expect_element {
             if b != b']' {
-                elements.push(line);
+                elements.push(Element { line, start: i, end: i });
             }
             expect_element = false;
         }
@@ -124,9 +134,25 @@ fn scan(text: &str) -> Scan {
                     expect_element = true;
                 }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' if depth == 1 => expect_element = true,
+            b']' | b'}' => {
+                if depth == 1
+                    && let Some(e) = elements.last_mut()
+                    && e.end == e.start
+                {
+                    e.end = last;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            b',' if depth == 1 => {
+                if let Some(e) = elements.last_mut() {
+                    e.end = last;
+                }
+                expect_element = true;
+            }
             _ => {}
+        }
+        if b != b',' || depth != 1 {
+            last = i + 1;
         }
     }
     Scan { first, elements }
@@ -167,6 +193,19 @@ pub fn parse_array(
     bytes: &[u8],
     aliases: &BTreeMap<String, String>,
 ) -> Result<(Vec<JsonRecord>, Vec<Diagnostic>), Diagnostic> {
+    parse_array_mentioning(file, bytes, aliases, None)
+}
+
+/// [`parse_array`], keeping only the elements whose text contains `needle` (when given):
+/// the whole file is still checked for syntax, but the other elements are neither built
+/// nor checked. An element holding a `\u` escape is always kept (its text may spell the
+/// needle in escapes), so an element that holds the needle's value is never skipped.
+pub fn parse_array_mentioning(
+    file: &str,
+    bytes: &[u8],
+    aliases: &BTreeMap<String, String>,
+    needle: Option<&str>,
+) -> Result<(Vec<JsonRecord>, Vec<Diagnostic>), Diagnostic> {
     let bytes = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
@@ -176,24 +215,39 @@ pub fn parse_array(
     if text.trim().is_empty() {
         return Err(Diagnostic::fatal(file, 0, 0, "filen är tom; väntade en JSON-array [ … ] med ett objekt per post"));
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Diagnostic::fatal(file, e.line() as u64, e.column(), swedish_json_error(&e)))?;
-    let scanned = scan(text);
-    let Value::Array(items) = value else {
+    let syntax = |e: serde_json::Error| Diagnostic::fatal(file, e.line() as u64, e.column(), swedish_json_error(&e));
+    let not_array = |scanned: &Scan| {
         let line = scanned.first.map_or(0, |f| f.1);
-        return Err(Diagnostic::fatal(
-            file,
-            line,
-            0,
-            "väntade en JSON-array [ … ] med ett objekt per post, men filen innehåller något annat",
-        ));
+        Diagnostic::fatal(file, line, 0, "väntade en JSON-array [ … ] med ett objekt per post, men filen innehåller något annat")
+    };
+    let items: Vec<(usize, u64, Value)> = match needle {
+        None => {
+            let value: Value = serde_json::from_str(text).map_err(syntax)?;
+            let scanned = scan(text);
+            let Value::Array(items) = value else { return Err(not_array(&scanned)) };
+            items.into_iter().enumerate().map(|(i, v)| (i, scanned.elements.get(i).map_or(0, |e| e.line), v)).collect()
+        }
+        Some(needle) => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
+            let scanned = scan(text);
+            if scanned.first.is_none_or(|(at, _)| text.as_bytes()[at] != b'[') {
+                return Err(not_array(&scanned));
+            }
+            let mut items = Vec::new();
+            for (i, e) in scanned.elements.iter().enumerate() {
+                let element = &text[e.start..e.end];
+                if element.contains(needle) || element.contains("\\u") {
+                    items.push((i, e.line, serde_json::from_str(element).map_err(syntax)?));
+                }
+            }
+            items
+        }
     };
     let norm_aliases: BTreeMap<String, String> =
         aliases.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect();
     let mut records = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
-    for (index, item) in items.into_iter().enumerate() {
-        let line = scanned.elements.get(index).copied().unwrap_or(0);
+    for (index, line, item) in items {
         match item {
             Value::Object(obj) => match normalize_object(obj, &norm_aliases) {
                 Ok(fields) => records.push(JsonRecord { line, index, fields }),
@@ -313,6 +367,26 @@ mod tests {
         assert!(!e.message.contains("Hemlig"));
     }
 
+    #[test]
+    fn mentioning_keeps_exactly_the_elements_holding_the_needle() {
+        let text = "[\n{\"person_id\": \"P1\", \"mal\": \"a, ] }\"},\n{\"person_id\": \"P2\"},\n {\"person_id\":\"P1\",\"x\":[1,{\"y\":\"P1\"}]} ,\n{\"person_id\": \"\\u0050\\u0031\"}, 7\n]";
+        let m = |n| parse_array_mentioning("t.json", text.as_bytes(), &BTreeMap::new(), Some(n)).unwrap();
+        let (recs, problems) = m("P1");
+        assert!(problems.is_empty());
+        assert_eq!(recs.iter().map(|r| (r.line, r.index)).collect::<Vec<_>>(), [(2, 0), (4, 2), (5, 3)]);
+        assert_eq!(field_str(&recs[0], "mal").as_deref(), Some("a, ] }"));
+        assert_eq!(field_str(&recs[2], "person_id").as_deref(), Some("P1"), "an escaped spelling is kept");
+        let (recs, _) = m("P2");
+        assert_eq!(recs.iter().map(|r| r.index).collect::<Vec<_>>(), [1, 3]);
+        let (recs, problems) = m("7");
+        assert!(recs.iter().all(|r| r.index == 3) && problems.len() == 1 && problems[0].line == 5);
+        // The whole file is still checked.
+        let e = parse_array_mentioning("t.json", b"[{\"a\": 1},\n{\"b\" 2}]", &BTreeMap::new(), Some("zz")).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (2, "ogiltig JSON: väntade ':' efter nyckeln"));
+        let e = parse_array_mentioning("t.json", b"\n{\"a\": [1]}", &BTreeMap::new(), Some("a")).unwrap_err();
+        assert!(e.message.contains("JSON-array"));
+    }
+
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -358,6 +432,20 @@ mod tests {
             for p in &problems {
                 prop_assert!(lines.contains(&p.line));
             }
+            // Every element's byte range holds exactly that element.
+            let scanned = scan(&text);
+            prop_assert_eq!(scanned.elements.len(), items.len());
+            for (e, v) in scanned.elements.iter().zip(&items) {
+                prop_assert_eq!(&serde_json::from_str::<Value>(&text[e.start..e.end]).unwrap(), v);
+            }
+            let compact = serde_json::to_string(&Value::Array(items.clone())).unwrap();
+            let scanned = scan(&compact);
+            for (e, v) in scanned.elements.iter().zip(&items) {
+                prop_assert_eq!(&serde_json::from_str::<Value>(&compact[e.start..e.end]).unwrap(), v);
+            }
+            // Filtering by a needle found everywhere keeps every element.
+            let (all, _) = parse_array_mentioning("t.json", text.as_bytes(), &BTreeMap::new(), Some("")).unwrap();
+            prop_assert_eq!(all, recs);
         }
     }
 }

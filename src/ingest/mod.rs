@@ -48,16 +48,25 @@ pub(crate) fn read_file(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, Diagn
     }
 }
 
+/// Runs one reader, logging (debug) how long it took.
+fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    tracing::debug!("inläsning {what}: {} ms", started.elapsed().as_millis());
+    out
+}
+
 /// Which exports a run reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Reading {
+pub enum Reading<'a> {
     /// Every file: a whole pack, a unit's, `check`.
     #[default]
     All,
-    /// What a person's folder is made of: not the planned visits (`besok.csv`) nor Time
-    /// Care (`timecare.csv`), which no folder document shows (`generate --person`: a city's
-    /// 250,000 visits are a third of the reading). Their rows are then not checked either.
-    PersonFolders,
+    /// What one person's folder is made of (`generate --person`): not the planned visits
+    /// (`besok.csv`) nor Time Care (`timecare.csv`), which no folder document shows, and of
+    /// the Treserva JSON files only the records that mention this `person_id` (a city's
+    /// 10,000 plans are not parsed for one). What is not read is not checked either.
+    Person(&'a str),
 }
 
 /// Reads every canonical file in `dir`. `date` is the service day (personnummer centuries,
@@ -67,7 +76,7 @@ pub fn load(dir: &Path, config: &Config, date: NaiveDate) -> Result<Loaded, Inge
 }
 
 /// [`load`], reading only what `reading` needs.
-pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading) -> Result<Loaded, IngestError> {
+pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading<'_>) -> Result<Loaded, IngestError> {
     if !dir.is_dir() {
         return Err(IngestError::Fatal(vec![Diagnostic::fatal(
             dir.display().to_string(),
@@ -84,7 +93,11 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading)
     // they are sorted below, so the result does not depend on threads.
     let read = |f: &mut dyn FnMut(&mut rows::Ctx)| {
         let (mut d, mut x) = (Vec::new(), Vec::new());
-        f(&mut rows::Ctx { dir, config, date, diags: &mut d, fatal: &mut x });
+        let only_person = match reading {
+            Reading::All => None,
+            Reading::Person(id) => Some(id),
+        };
+        f(&mut rows::Ctx { dir, config, date, only_person, diags: &mut d, fatal: &mut x });
         (d, x)
     };
     let ((visits, shifts, d1, f1), (plans, assignments, orders, d2, f2)) = std::thread::scope(|s| {
@@ -92,8 +105,8 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading)
             let (mut visits, mut shifts) = (Vec::new(), Vec::new());
             let (d, f) = read(&mut |ctx| {
                 if reading == Reading::All {
-                    visits = welfare::visits(ctx);
-                    shifts = timecare::shifts(ctx);
+                    visits = timed("welfare::visits", || welfare::visits(ctx));
+                    shifts = timed("timecare::shifts", || timecare::shifts(ctx));
                 }
             });
             (visits, shifts, d, f)
@@ -101,19 +114,19 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading)
         let treserva = s.spawn(|| {
             let (mut plans, mut assignments, mut orders) = (Vec::new(), Vec::new(), Vec::new());
             let (d, f) = read(&mut |ctx| {
-                plans = treserva::plans(ctx);
-                assignments = treserva::assignments(ctx);
-                orders = treserva::health_orders(ctx);
+                plans = timed("treserva::plans", || treserva::plans(ctx));
+                assignments = timed("treserva::assignments", || treserva::assignments(ctx));
+                orders = timed("treserva::health_orders", || treserva::health_orders(ctx));
             });
             (plans, assignments, orders, d, f)
         });
         let (d, f) = read(&mut |ctx| {
-            data.units = contacts::units(ctx);
-            data.employees = contacts::employees(ctx);
-            data.contacts = contacts::unit_contacts(ctx);
-            data.persons = treserva::persons(ctx);
-            treserva::relatives(ctx, &mut data.persons);
-            data.routines = contacts::routines(ctx);
+            data.units = timed("contacts::units", || contacts::units(ctx));
+            data.employees = timed("contacts::employees", || contacts::employees(ctx));
+            data.contacts = timed("contacts::unit_contacts", || contacts::unit_contacts(ctx));
+            data.persons = timed("treserva::persons", || treserva::persons(ctx));
+            timed("treserva::relatives", || treserva::relatives(ctx, &mut data.persons));
+            data.routines = timed("contacts::routines", || contacts::routines(ctx));
         });
         diags.extend(d);
         fatal.extend(f);

@@ -14,6 +14,8 @@ pub(super) struct Ctx<'a> {
     pub dir: &'a Path,
     pub config: &'a Config,
     pub date: NaiveDate,
+    /// Read only the JSON records that mention this `person_id` (see [`super::Reading`]).
+    pub only_person: Option<&'a str>,
     pub diags: &'a mut Vec<Diagnostic>,
     pub fatal: &'a mut Vec<Diagnostic>,
 }
@@ -65,7 +67,7 @@ impl Ctx<'_> {
                 return Vec::new();
             }
         };
-        match super::json::parse_array(file, &bytes, &self.config.aliases_for(file)) {
+        match super::json::parse_array_mentioning(file, &bytes, &self.config.aliases_for(file), self.only_person) {
             Ok((records, diags)) => {
                 self.diags.extend(diags);
                 records

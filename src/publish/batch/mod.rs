@@ -472,6 +472,31 @@ impl Context<'_> {
         Ok(piece)
     }
 
+    /// Reads the next documents of `order` not yet in `pieces` (a window of them, on as
+    /// many threads as there are cores: taking a PDF apart is most of a batch's cost) into
+    /// `pieces`. The first of `order` is always read.
+    fn read_ahead<'e>(&self, order: &[&'e Entry], pieces: &mut HashMap<&'e str, Piece>, batch: &str) -> Result<(), BatchError> {
+        const WINDOW: usize = 32;
+        let todo: Vec<&'e Entry> = order.iter().copied().filter(|e| !pieces.contains_key(e.id.as_str())).take(WINDOW).collect();
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4).min(todo.len());
+        let read: Vec<Result<Piece, BatchError>> = if threads <= 1 {
+            todo.iter().map(|e| self.read_piece(e, batch)).collect()
+        } else {
+            let chunk = todo.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = todo
+                    .chunks(chunk)
+                    .map(|c| s.spawn(move || c.iter().map(|e| self.read_piece(e, batch)).collect::<Vec<_>>()))
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+            })
+        };
+        for (e, piece) in todo.into_iter().zip(read) {
+            pieces.insert(e.id.as_str(), piece?);
+        }
+        Ok(())
+    }
+
     fn fingerprint(&self, spec: &Spec, kind: BatchKind, docs: &[&Entry]) -> [u8; 32] {
         let mut h = Sha256::new();
         let mut field = |s: &str| {
@@ -529,6 +554,9 @@ impl Context<'_> {
         let mut w = merge::BatchWriter::new(capacity + capacity / 8);
         w.prepare_blank(blank);
         let parts = filing_order(docs);
+        // The documents in the order they are written; `position` is the next one's index.
+        let order: Vec<&'e Entry> = parts.iter().flat_map(|p| p.documents().iter().copied()).collect();
+        let mut position = 0usize;
         let mut document_pages = 0usize;
         let mut blank_pages = 0usize;
         let mut persons = 0usize;
@@ -544,10 +572,11 @@ impl Context<'_> {
             let mut group = None;
             let mut pages_in_part = 0usize;
             for (i, e) in part.documents().iter().enumerate() {
-                let piece = match pieces.remove(e.id.as_str()) {
-                    Some(p) => p,
-                    None => self.read_piece(e, path)?,
-                };
+                if !pieces.contains_key(e.id.as_str()) {
+                    self.read_ahead(&order[position..], pieces, path)?;
+                }
+                position += 1;
+                let piece = pieces.remove(e.id.as_str()).expect("read ahead above");
                 let started = Instant::now();
                 let pages = w.append(&piece);
                 if keep.contains(e.id.as_str()) {
