@@ -266,6 +266,17 @@ impl Publisher {
         write_private(&self.staged_path(rel), bytes)
     }
 
+    /// Writes `rel` as the same file as `of`, written before in this run (a hard link, or a
+    /// copy where links are not possible).
+    pub fn write_same_as(&self, rel: &str, of: &str) -> std::io::Result<()> {
+        check_rel(rel)?;
+        let from = self.staged_file(of).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("{of} är inte skriven i denna körning")))?;
+        self.staged.lock().unwrap_or_else(|e| e.into_inner()).written.insert(rel.to_string());
+        let to = self.staged_path(rel);
+        let _ = fs::remove_file(&to);
+        link_or_copy(&from, &to)
+    }
+
     /// Whether the published generation has the file `rel`.
     pub fn published_has(&self, rel: &str) -> bool {
         match split_first(rel) {

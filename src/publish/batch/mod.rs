@@ -88,6 +88,10 @@ impl BatchKind {
     }
 }
 
+/// The cover of a full batch whose every document is new (a first run): the delta batch is
+/// then this same file.
+const FULL_IS_DELTA_TEXT: &str = "Hela packet – alla dokument är nya sedan förra utskriften, så detta är också deltabunten (samma fil)";
+
 /// One row of `print-manifest.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchRow {
@@ -435,7 +439,8 @@ impl Context<'_> {
                 None => delta = Some((path, fingerprint)),
             }
         }
-        // A first run's delta holds every document: it shares the full batch's documents part.
+        // A first run's delta holds every document: then it is the full batch (one file, two
+        // names; the cover says so), not a second copy of a unit's whole pack.
         let shared = full.is_some() && delta.is_some() && sorted_ids(&spec.full) == sorted_ids(&spec.delta);
         // Documents of the delta batch, read while the full batch is written, kept for it.
         let mut kept: HashMap<&str, Piece> = HashMap::new();
@@ -443,15 +448,20 @@ impl Context<'_> {
             let keep: std::collections::HashSet<&str> =
                 if delta.is_some() && !shared { spec.delta.iter().map(|e| e.id.as_str()).collect() } else { Default::default() };
             let part = self.documents_part(spec, &spec.full, &mut kept, &keep, path)?;
-            out.push((self.finish(&part, spec, BatchKind::Full, path, fingerprint)?, false));
+            let text = if shared { FULL_IS_DELTA_TEXT } else { BatchKind::Full.text() };
+            let row = self.finish(&part, spec, BatchKind::Full, text, path, fingerprint)?;
             if shared {
-                let (path, fingerprint) = delta.take().expect("shared means both");
-                out.push((self.finish(&part, spec, BatchKind::Delta, &path, &fingerprint)?, false));
+                let (delta_path, _) = delta.take().expect("shared means both");
+                let started = Instant::now();
+                self.publisher.write_same_as(&delta_path, path).map_err(|source| BatchError::Io { path: delta_path.clone(), source })?;
+                self.timings.write.add(started);
+                out.push((BatchRow { batch: delta_path, ..row.clone() }, false));
             }
+            out.push((row, false));
         }
         if let Some((path, fingerprint)) = &delta {
             let part = self.documents_part(spec, &spec.delta, &mut kept, &Default::default(), path)?;
-            out.push((self.finish(&part, spec, BatchKind::Delta, path, fingerprint)?, false));
+            out.push((self.finish(&part, spec, BatchKind::Delta, BatchKind::Delta.text(), path, fingerprint)?, false));
         }
         out.sort_by_key(|(r, _)| kind_of_path(&r.batch));
         Ok(out)
@@ -633,7 +643,7 @@ impl Context<'_> {
 
     /// A whole batch: the cover sheet in front of the documents part; written into the new
     /// generation. Returns its print-manifest row.
-    fn finish(&self, part: &DocumentsPart, spec: &Spec, kind: BatchKind, path: &str, fingerprint: &[u8; 32]) -> Result<BatchRow, BatchError> {
+    fn finish(&self, part: &DocumentsPart, spec: &Spec, kind: BatchKind, kind_text: &str, path: &str, fingerprint: &[u8; 32]) -> Result<BatchRow, BatchError> {
         let merge_err = |source| BatchError::Merge { batch: path.to_string(), source };
         let blank = self.blank(path)?;
         let title = format!("Utskriftsbunt {} {} {}", spec.unit, kind.stem(), self.date);
@@ -651,7 +661,7 @@ impl Context<'_> {
             let doc = json!({
                 "unit_id": spec.unit,
                 "unit_name": spec.unit_name,
-                "kind_text": kind.text(),
+                "kind_text": kind_text,
                 "audience_text": match spec.audience {
                     Audience::Personal => "Allmän bunt – för personalens pärmar, personakter och dokumentskåp",
                     Audience::Enhetschef => "Begränsad bunt – endast enhetschef. Lämnas direkt till enhetschefen och förvaras i enhetschefens skåp.",
