@@ -385,6 +385,53 @@ fn the_delta_batch_holds_only_new_and_changed_documents() {
 }
 
 #[test]
+fn a_person_run_keeps_the_delta_batches_of_other_units() {
+    let input = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(demo_input()).unwrap().flatten() {
+        std::fs::copy(f.path(), input.path().join(f.file_name())).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let o = generate(input.path(), out.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let rows_before = print_manifest(out.path());
+    let before = documents(out.path());
+
+    // One person's plan changes; only that person is regenerated.
+    let path = input.path().join("genomforandeplaner.json");
+    let mut plans: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let person = plans[0]["person_id"].as_str().unwrap().to_string();
+    plans[0]["mal"] = serde_json::json!("Ett nytt mål, bara för den här personen.");
+    std::fs::write(&path, serde_json::to_vec_pretty(&plans).unwrap()).unwrap();
+    let o = generate(input.path(), out.path(), &["--person", &person]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let rows = print_manifest(out.path());
+    let after = documents(out.path());
+    let old: HashMap<&str, &serde_json::Value> = before.iter().map(|d| (d["id"].as_str().unwrap(), d)).collect();
+    let changed: Vec<&serde_json::Value> =
+        after.iter().filter(|d| old.get(d["id"].as_str().unwrap()).is_none_or(|o| o["version"] != d["version"])).collect();
+    assert_eq!(changed.len(), 1, "only the plan changed: {changed:?}");
+    let unit = changed[0]["unit"].as_str().unwrap();
+
+    // The person's unit: a delta batch with just the new plan.
+    let delta = rows.iter().find(|r| r.unit == unit && r.audience == "personal" && r.batch.contains("/delta-")).expect("a delta batch");
+    assert_eq!(delta.documents, 1);
+    assert!(raw_text(&out.path().join(&delta.batch)).contains(changed[0]["id"].as_str().unwrap()));
+    // Every other unit keeps the delta batch of the first run (not yet printed, maybe), byte
+    // for byte; and the print manifest still lists it.
+    let others: Vec<&Row> = rows_before.iter().filter(|r| r.batch.contains("/delta-") && r.unit != unit).collect();
+    assert!(!others.is_empty());
+    for b in others {
+        let r = rows.iter().find(|r| r.batch == b.batch).unwrap_or_else(|| panic!("{} is still listed", b.batch));
+        assert_eq!((&r.sha256, r.documents), (&b.sha256, b.documents), "{}", b.batch);
+        assert_eq!(sha256_file(&out.path().join(&r.batch)), r.sha256, "{}", r.batch);
+    }
+    // Other units' rows are the same rows; the person's unit has no delta but the new one.
+    let other = |rs: &[Row]| -> Vec<(String, String)> { rs.iter().filter(|r| r.unit != unit).map(|r| (r.batch.clone(), r.sha256.clone())).collect() };
+    assert_eq!(other(&rows), other(&rows_before));
+    assert_eq!(rows.iter().filter(|r| r.unit == unit && r.batch.contains("/delta-")).count(), 1);
+}
+
+#[test]
 fn two_runs_give_identical_batches() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();

@@ -179,7 +179,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     history::record(&publisher, shred.ended(), date)?;
     phase.done("gallringslistor");
     // - Print batches (issue 7).
-    reservpack::publish::batch::write(&publisher, &renderer, &manifest, &diff, &all_units)?;
+    reservpack::publish::batch::write(&publisher, &renderer, &manifest, &diff, &all_units, run_scope.units().as_ref())?;
     phase.done("utskriftsbuntar");
     publisher.commit(&manifest)?;
     phase.done("publicering");
@@ -296,6 +296,15 @@ impl RunScope {
         data.units.retain(|u| units.contains(u.id.as_str()));
         std::thread::spawn(move || drop((gone, persons, plans, assignments, orders)));
         data
+    }
+
+    /// The units this run regenerates (`None`: all of them).
+    fn units(&self) -> Option<HashSet<String>> {
+        match &self.kind {
+            ScopeKind::All => None,
+            ScopeKind::Unit(u) => Some([u.clone()].into()),
+            ScopeKind::Person { units, .. } => Some(units.clone()),
+        }
     }
 
     /// Whether a planned document is (re)generated in this run.

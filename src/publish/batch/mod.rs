@@ -182,12 +182,23 @@ struct Spec<'a> {
     full: Vec<&'a Entry>,
     delta: Vec<&'a Entry>,
     shred: usize,
+    /// Whether the run regenerated this unit (see [`write`]'s `scope`).
+    in_scope: bool,
 }
 
 /// Builds every batch of the pack into the publisher's new generation and writes
 /// `print-manifest.csv` at its top. Call after every document is written (or kept) and
-/// before `commit`.
-pub fn write(publisher: &Publisher, renderer: &Renderer, manifest: &Manifest, diff: &Diff, units: &[Unit]) -> Result<Summary, BatchError> {
+/// before `commit`. `scope`: the units the run regenerated (`None`: the whole pack); a unit
+/// outside it keeps its published delta batch, while a unit inside it gets a delta batch
+/// only if it has new or changed documents.
+pub fn write(
+    publisher: &Publisher,
+    renderer: &Renderer,
+    manifest: &Manifest,
+    diff: &Diff,
+    units: &[Unit],
+    scope: Option<&std::collections::HashSet<String>>,
+) -> Result<Summary, BatchError> {
     let started = Instant::now();
     let date = manifest.generated_for.as_str();
     let names: HashMap<&str, &str> = units.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect();
@@ -209,6 +220,7 @@ pub fn write(publisher: &Publisher, renderer: &Renderer, manifest: &Manifest, di
             full,
             delta,
             shred: listed_shred_pages(publisher, unit, audience).unwrap_or_else(|| shred_pages(diff, unit, audience)),
+            in_scope: scope.is_none_or(|s| s.contains(unit)),
         })
         .collect();
 
@@ -429,6 +441,14 @@ impl Context<'_> {
         let mut delta: Option<(String, [u8; 32])> = None;
         for (kind, docs) in [(BatchKind::Full, &spec.full), (BatchKind::Delta, &spec.delta)] {
             if docs.is_empty() {
+                // A unit outside a `--person`/`--unit` run keeps the delta batch it had: the
+                // print room may not have printed last night's yet.
+                if kind == BatchKind::Delta
+                    && !spec.in_scope
+                    && let Some(row) = self.carry_previous(&batch_path(spec.unit, spec.audience, kind, self.date))
+                {
+                    out.push((row, true));
+                }
                 continue;
             }
             let path = batch_path(spec.unit, spec.audience, kind, self.date);
@@ -529,6 +549,12 @@ impl Context<'_> {
         }
         h.update(self.templates_hash);
         h.finalize().into()
+    }
+
+    /// The published batch at `path` as it is, if there is one; carried over.
+    fn carry_previous(&self, path: &str) -> Option<BatchRow> {
+        let row = self.previous.get(path)?.clone();
+        self.publisher.keep(path).is_ok().then_some(row)
     }
 
     /// The published batch at `path`, if it was built from the same inputs (its fingerprint
