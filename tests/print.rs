@@ -310,8 +310,8 @@ fn no_restricted_document_in_a_general_batch() {
     }
 }
 
-#[test]
-fn the_delta_batch_holds_only_new_and_changed_documents() {
+/// A copy of the demo input (to change) and a first run's pack from it.
+fn first_run_on_a_copy_of_the_demo() -> (tempfile::TempDir, tempfile::TempDir) {
     let input = tempfile::tempdir().unwrap();
     for f in std::fs::read_dir(demo_input()).unwrap().flatten() {
         std::fs::copy(f.path(), input.path().join(f.file_name())).unwrap();
@@ -319,6 +319,12 @@ fn the_delta_batch_holds_only_new_and_changed_documents() {
     let out = tempfile::tempdir().unwrap();
     let o = generate(input.path(), out.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    (input, out)
+}
+
+#[test]
+fn the_delta_batch_holds_only_new_and_changed_documents() {
+    let (input, out) = first_run_on_a_copy_of_the_demo();
     let before = documents(out.path());
     let rows_before = print_manifest(out.path());
 
@@ -386,13 +392,7 @@ fn the_delta_batch_holds_only_new_and_changed_documents() {
 
 #[test]
 fn a_person_run_keeps_the_delta_batches_of_other_units() {
-    let input = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(demo_input()).unwrap().flatten() {
-        std::fs::copy(f.path(), input.path().join(f.file_name())).unwrap();
-    }
-    let out = tempfile::tempdir().unwrap();
-    let o = generate(input.path(), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (input, out) = first_run_on_a_copy_of_the_demo();
     let rows_before = print_manifest(out.path());
     let before = documents(out.path());
 

@@ -68,22 +68,7 @@ mod tests {
     use super::*;
 
     fn entry(id: &str, version: &str) -> Entry {
-        Entry {
-            id: id.into(),
-            kind: "k".into(),
-            unit: "U".into(),
-            audience: crate::plan::Audience::Personal,
-            path: format!("U/k/{id}.pdf"),
-            pages: 1,
-            version: version.into(),
-            gallring: String::new(),
-            date: None,
-            label: String::new(),
-            subject: String::new(),
-            storage: String::new(),
-            person: None,
-            printed: String::new(),
-        }
+        crate::publish::manifest::test_entry(id, &format!("U/k/{id}.pdf"), version)
     }
 
     #[test]

@@ -73,3 +73,24 @@ impl Manifest {
         v
     }
 }
+
+/// A plain entry for tests: unit `U`, audience personal, one page.
+#[cfg(test)]
+pub(crate) fn test_entry(id: &str, path: &str, version: &str) -> Entry {
+    Entry {
+        id: id.into(),
+        kind: "k".into(),
+        unit: "U".into(),
+        audience: crate::plan::Audience::Personal,
+        path: path.into(),
+        pages: 1,
+        version: version.into(),
+        gallring: "r".into(),
+        date: None,
+        label: String::new(),
+        subject: String::new(),
+        storage: String::new(),
+        person: None,
+        printed: String::new(),
+    }
+}

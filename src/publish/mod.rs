@@ -779,22 +779,7 @@ mod tests {
     }
 
     fn entry(path: &str) -> Entry {
-        Entry {
-            id: path.into(),
-            kind: "x".into(),
-            unit: "U".into(),
-            audience: crate::plan::Audience::Personal,
-            path: path.into(),
-            pages: 1,
-            version: "0".repeat(64),
-            gallring: "r".into(),
-            date: None,
-            label: String::new(),
-            subject: String::new(),
-            storage: String::new(),
-            person: None,
-            printed: String::new(),
-        }
+        manifest::test_entry(path, path, &"0".repeat(64))
     }
 
     #[test]
