@@ -67,10 +67,38 @@ impl Manifest {
         }
     }
 
+    /// The manifest as JSON, one document per line (a city's 60,000 entries: compact to
+    /// write and read on every run, still easy to `grep` and to diff).
     pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("manifest serialises");
-        v.push(b'\n');
+        let mut v = Vec::with_capacity(64 + self.documents.len() * 400);
+        v.extend_from_slice(b"{\"generated_for\":");
+        serde_json::to_writer(&mut v, &self.generated_for).expect("manifest serialises");
+        v.extend_from_slice(b",\"documents\":[");
+        for (i, e) in self.documents.iter().enumerate() {
+            v.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            serde_json::to_writer(&mut v, e).expect("manifest serialises");
+        }
+        v.extend_from_slice(b"\n]}\n");
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_is_one_document_per_line_and_reads_back() {
+        let m = Manifest { generated_for: "2026-11-24".into(), documents: vec![test_entry("A", "U/k/a.pdf", "1"), test_entry("B", "U/k/b.pdf", "2")] };
+        let json = m.to_json();
+        let text = std::str::from_utf8(&json).unwrap();
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.lines().nth(1).unwrap().starts_with("{\"id\":\"A\""));
+        let back: Manifest = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back.documents, m.documents);
+        assert_eq!(back.generated_for, "2026-11-24");
+        let empty = Manifest { generated_for: "x".into(), documents: vec![] };
+        assert_eq!(serde_json::from_slice::<Manifest>(&empty.to_json()).unwrap().documents.len(), 0);
     }
 }
 
