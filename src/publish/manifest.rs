@@ -83,25 +83,6 @@ impl Manifest {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_json_is_one_document_per_line_and_reads_back() {
-        let m = Manifest { generated_for: "2026-11-24".into(), documents: vec![test_entry("A", "U/k/a.pdf", "1"), test_entry("B", "U/k/b.pdf", "2")] };
-        let json = m.to_json();
-        let text = std::str::from_utf8(&json).unwrap();
-        assert_eq!(text.lines().count(), 4, "{text}");
-        assert!(text.lines().nth(1).unwrap().starts_with("{\"id\":\"A\""));
-        let back: Manifest = serde_json::from_slice(&json).unwrap();
-        assert_eq!(back.documents, m.documents);
-        assert_eq!(back.generated_for, "2026-11-24");
-        let empty = Manifest { generated_for: "x".into(), documents: vec![] };
-        assert_eq!(serde_json::from_slice::<Manifest>(&empty.to_json()).unwrap().documents.len(), 0);
-    }
-}
-
 /// A plain entry for tests: unit `U`, audience personal, one page.
 #[cfg(test)]
 pub(crate) fn test_entry(id: &str, path: &str, version: &str) -> Entry {
@@ -120,5 +101,24 @@ pub(crate) fn test_entry(id: &str, path: &str, version: &str) -> Entry {
         storage: String::new(),
         person: None,
         printed: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_is_one_document_per_line_and_reads_back() {
+        let m = Manifest { generated_for: "2026-11-24".into(), documents: vec![test_entry("A", "U/k/a.pdf", "1"), test_entry("B", "U/k/b.pdf", "2")] };
+        let json = m.to_json();
+        let text = std::str::from_utf8(&json).unwrap();
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.lines().nth(1).unwrap().starts_with("{\"id\":\"A\""));
+        let back: Manifest = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back.documents, m.documents);
+        assert_eq!(back.generated_for, "2026-11-24");
+        let empty = Manifest { generated_for: "x".into(), documents: vec![] };
+        assert_eq!(serde_json::from_slice::<Manifest>(&empty.to_json()).unwrap().documents.len(), 0);
     }
 }
