@@ -20,24 +20,6 @@ const PERSON: &str = "P000001";
 const PROTECTED: &str = "P000004";
 const UNIT: &str = "HT-NORR";
 
-/// A copy of the demo input (writable, and safe from anyone regenerating `fixtures/demo`).
-fn demo_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(demo_input()).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_file() {
-            std::fs::copy(&p, dir.path().join(entry.file_name())).unwrap();
-        } else if p.is_dir() {
-            let sub = dir.path().join(entry.file_name());
-            std::fs::create_dir_all(&sub).unwrap();
-            for f in std::fs::read_dir(&p).unwrap().flatten() {
-                std::fs::copy(f.path(), sub.join(f.file_name())).unwrap();
-            }
-        }
-    }
-    dir
-}
-
 /// Gives `person`'s genomförandeplan a new version in the input (newer date, new goal).
 fn new_plan_version(input: &Path, person: &str, goal: &str) {
     let path = input.join("genomforandeplaner.json");

@@ -312,10 +312,7 @@ fn no_restricted_document_in_a_general_batch() {
 
 /// A copy of the demo input (to change) and a first run's pack from it.
 fn first_run_on_a_copy_of_the_demo() -> (tempfile::TempDir, tempfile::TempDir) {
-    let input = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(demo_input()).unwrap().flatten() {
-        std::fs::copy(f.path(), input.path().join(f.file_name())).unwrap();
-    }
+    let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
     let o = generate(input.path(), out.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

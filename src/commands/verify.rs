@@ -40,34 +40,18 @@ pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
             Ok(EXIT_OK)
         }
         Status::Ended(h, current) => {
+            let sheet = format!("{} v{} (utskriven {})", h.id, short(&h.version), h.printed);
             let what = match h.reason {
                 Reason::NewVersion => {
                     let by = h.superseded_by.as_deref().map(short).unwrap_or_else(|| "?".into());
                     let when = h.superseded_printed.as_deref().unwrap_or("?");
-                    format!("ERSATT: {} v{} (utskriven {}) ersattes av v{by}, utskriven {when}.", h.id, short(&h.version), h.printed)
+                    format!("ERSATT: {sheet} ersattes av v{by}, utskriven {when}.")
                 }
-                Reason::PersonLeft => format!(
-                    "UTGÅTT: {} v{} (utskriven {}) togs bort {}: personen har lämnat enheten.",
-                    h.id,
-                    short(&h.version),
-                    h.printed,
-                    h.ended
-                ),
-                Reason::Dropped => format!(
-                    "UTGÅTT: {} v{} (utskriven {}) togs bort {}: dokumentet ingår inte längre i reservpärmen.",
-                    h.id,
-                    short(&h.version),
-                    h.printed,
-                    h.ended
-                ),
-                Reason::Expired => format!(
-                    "GALLRAT: {} v{} (utskriven {}) har gallringsdatum {}; den digitala kopian togs bort {}.",
-                    h.id,
-                    short(&h.version),
-                    h.printed,
-                    h.gallring,
-                    h.ended
-                ),
+                Reason::PersonLeft => format!("UTGÅTT: {sheet} togs bort {}: personen har lämnat enheten.", h.ended),
+                Reason::Dropped => format!("UTGÅTT: {sheet} togs bort {}: dokumentet ingår inte längre i reservpärmen.", h.ended),
+                Reason::Expired => {
+                    format!("GALLRAT: {sheet} har gallringsdatum {}; den digitala kopian togs bort {}.", h.gallring, h.ended)
+                }
             };
             println!("{what}");
             if let Some(c) = current.filter(|c| c.version != h.version) {

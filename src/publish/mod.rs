@@ -86,6 +86,11 @@ pub fn create_dir_private(path: &Path) -> std::io::Result<()> {
 /// Writes a file with mode 0600, creating parent folders 0700. An existing file is unlinked
 /// first, never truncated: it may be a hard link shared with a published generation.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_private_parts(path, &[bytes])
+}
+
+/// [`write_private`] of `parts` one after the other (no joined copy in memory).
+fn write_private_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         create_dir_private(parent)?;
     }
@@ -95,7 +100,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Err(e) => return Err(e),
     }
     let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    f.write_all(bytes)
+    parts.iter().try_for_each(|p| f.write_all(p))
 }
 
 /// Flushes the whole file system holding `dir` to disk (one `syncfs`, instead of an fsync
@@ -254,6 +259,11 @@ impl Publisher {
 
     /// Writes a file into the new generation (any thread).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_parts(rel, &[bytes])
+    }
+
+    /// [`Publisher::write`] of a file made of `parts`, one after the other.
+    pub fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> std::io::Result<()> {
         check_rel(rel)?;
         {
             let mut staged = self.staged.lock().unwrap_or_else(|e| e.into_inner());
@@ -263,7 +273,7 @@ impl Publisher {
             }
             staged.written.insert(rel.to_string());
         }
-        write_private(&self.staged_path(rel), bytes)
+        write_private_parts(&self.staged_path(rel), parts)
     }
 
     /// Writes `rel` as the same file as `of`, written before in this run (a hard link, or a

@@ -18,6 +18,24 @@ pub fn demo_input() -> PathBuf {
     repo().join("fixtures/demo")
 }
 
+/// A copy of the demo input (writable, and safe from anyone regenerating `fixtures/demo`).
+pub fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(demo_input()).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(entry.file_name())).unwrap();
+        } else if p.is_dir() {
+            let sub = dir.path().join(entry.file_name());
+            std::fs::create_dir_all(&sub).unwrap();
+            for f in std::fs::read_dir(&p).unwrap().flatten() {
+                std::fs::copy(f.path(), sub.join(f.file_name())).unwrap();
+            }
+        }
+    }
+    dir
+}
+
 /// Runs `reservpack` with `args`; returns the output (never panics on a non-zero exit).
 pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")

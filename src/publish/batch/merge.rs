@@ -192,9 +192,8 @@ pub struct BatchWriter {
 }
 
 impl BatchWriter {
-    /// `capacity`: the expected size of the documents part (avoids regrowing the buffer).
-    pub fn new(capacity: usize) -> BatchWriter {
-        let mut buf = Vec::with_capacity(capacity);
+    pub fn new() -> BatchWriter {
+        let mut buf = Vec::new();
         buf.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
         BatchWriter { buf, offsets: vec![0; 4], kids: Vec::new(), marks: Vec::new(), blank: None, version: (1, 7) }
     }
@@ -607,7 +606,7 @@ mod tests {
         let b = Piece::load(&pdf(1, "b")).unwrap();
         let blank = Piece::load(&pdf(1, "blank")).unwrap();
         assert_eq!((a.page_count(), b.page_count()), (3, 1));
-        let mut w = BatchWriter::new(0);
+        let mut w = BatchWriter::new();
         w.prepare_blank(&blank);
         let pa = w.append(&a);
         w.bookmark("A", pa[0], None);
@@ -655,7 +654,7 @@ mod tests {
         let blank = Piece::load(&pdf(1, "blank")).unwrap();
         let c1 = Piece::load(&pdf(1, "cover one")).unwrap();
         let c2 = Piece::load(&pdf(1, "cover two")).unwrap();
-        let mut w = BatchWriter::new(0);
+        let mut w = BatchWriter::new();
         w.prepare_blank(&blank);
         w.append(&a);
         for (cover, text) in [(&c1, "cover one"), (&c2, "cover two")] {

@@ -586,8 +586,7 @@ impl Context<'_> {
         path: &str,
     ) -> Result<DocumentsPart, BatchError> {
         let blank = self.blank(path)?;
-        let capacity = docs.iter().filter_map(|e| self.publisher.staged_file(&e.path)).filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len() as usize).sum::<usize>();
-        let mut w = merge::BatchWriter::new(capacity + capacity / 8);
+        let mut w = merge::BatchWriter::new();
         w.prepare_blank(blank);
         let parts = filing_order(docs);
         // The documents in the order they are written; `position` is the next one's index.
@@ -748,12 +747,9 @@ impl Context<'_> {
             sha256: hex(&hasher.finalize()),
         };
         debug_assert_eq!(row.pages, cover_pages + part.document_pages + part.blank_pages);
-        let mut bytes = Vec::with_capacity(part.writer.bytes().len() + tail.len());
-        bytes.extend_from_slice(part.writer.bytes());
-        bytes.extend_from_slice(&tail);
         self.timings.save.add(started);
         let started = Instant::now();
-        self.publisher.write(path, &bytes).map_err(|source| BatchError::Io { path: path.to_string(), source })?;
+        self.publisher.write_parts(path, &[part.writer.bytes(), &tail]).map_err(|source| BatchError::Io { path: path.to_string(), source })?;
         self.timings.write.add(started);
         Ok(row)
     }
