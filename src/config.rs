@@ -13,7 +13,11 @@
 //! # Insatser carried out by subcontractors (never for protected persons, seed 002 §8.8).
 //! underleverantorsinsatser = ["Matdistribution", "Matleverans"]
 //! skrivare = "Utskriftsrum-1"
+//! # Restricted batches (`print --begransad`) go only to this printer (or `--printer`).
+//! skrivare_begransad = "Enhetschef-1"
 //! mallkatalog = "mallar"
+//! # The secret for ids derived from person ids (HMAC); else one is made under `.packs/`.
+//! id_nyckel_fil = "nyckel.bin"
 //! ```
 
 use std::collections::BTreeMap;
@@ -47,6 +51,13 @@ pub struct Config {
     /// A directory whose files replace the built-in templates of the same name.
     #[serde(default)]
     pub mallkatalog: Option<PathBuf>,
+    /// The printer for restricted batches (`print --begransad`).
+    #[serde(default)]
+    pub skrivare_begransad: Option<String>,
+    /// A file holding the pack's id secret (at least 16 bytes): ids stay the same across
+    /// fresh packs made with it. Without it, a secret is made on the pack's first run.
+    #[serde(default)]
+    pub id_nyckel_fil: Option<PathBuf>,
 }
 
 fn default_subcontracted() -> Vec<String> {
@@ -61,6 +72,8 @@ impl Default for Config {
             underleverantorsinsatser: default_subcontracted(),
             skrivare: None,
             mallkatalog: None,
+            skrivare_begransad: None,
+            id_nyckel_fil: None,
         }
     }
 }
@@ -82,13 +95,32 @@ impl Config {
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
         let mut config: Config =
             toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
-        if let Some(dir) = &config.mallkatalog {
-            if dir.is_relative() {
-                let base = path.parent().unwrap_or(Path::new("."));
-                config.mallkatalog = Some(base.join(dir));
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        for p in [&mut config.mallkatalog, &mut config.id_nyckel_fil].into_iter().flatten() {
+            if p.is_relative() {
+                *p = base.join(&*p);
             }
         }
         Ok(config)
+    }
+
+    /// The id secret from `id_nyckel_fil`, if configured: at least 16 and at most 4,096 bytes.
+    pub fn id_secret(&self) -> Result<Option<Vec<u8>>, ConfigError> {
+        use std::io::Read;
+        let Some(path) = &self.id_nyckel_fil else { return Ok(None) };
+        let err = |message: &str| ConfigError::Parse { path: path.clone(), message: message.to_string() };
+        let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        if !meta.is_file() {
+            return Err(err("id_nyckel_fil ska vara en vanlig fil"));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(4097).read_to_end(&mut bytes))
+            .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        if bytes.len() < 16 || bytes.len() > 4096 {
+            return Err(err("id_nyckel_fil ska innehålla minst 16 och högst 4 096 byte (t.ex. 32 slumpmässiga byte)"));
+        }
+        Ok(Some(bytes))
     }
 
     /// The aliases for one file, normalised the way headers are.

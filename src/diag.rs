@@ -33,11 +33,30 @@ pub struct Diagnostic {
     pub message: String,
     /// The unit whose paper is affected, where known (for its egenkontroll).
     pub unit: Option<String>,
+    /// The offending input value, quoted on stderr after the message (`, fick "…"`) unless
+    /// the message is [`restricted`](Self::restricted). `message` itself never holds an
+    /// input value, so it can stand in the general egenkontroll as it is.
+    pub value: Option<String>,
+    /// The `person_id` of the row the message is about, where the row has one.
+    pub person: Option<String>,
+    /// About a protected person (or text that held a protected identity): never quotes a
+    /// value, and goes to stderr and the *restricted* egenkontroll only.
+    pub restricted: bool,
 }
 
 impl Diagnostic {
     pub fn new(severity: Severity, file: impl Into<String>, line: u64, col: usize, message: impl Into<String>) -> Self {
-        Diagnostic { severity, file: file.into(), line, col, message: message.into(), unit: None }
+        Diagnostic {
+            severity,
+            file: file.into(),
+            line,
+            col,
+            message: message.into(),
+            unit: None,
+            value: None,
+            person: None,
+            restricted: false,
+        }
     }
 
     pub fn fatal(file: impl Into<String>, line: u64, col: usize, message: impl Into<String>) -> Self {
@@ -58,6 +77,37 @@ impl Diagnostic {
         self
     }
 
+    /// Attaches the offending value (quoted on stderr only, and never when restricted).
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+
+    /// Names the person the row is about (see [`Diagnostic::person`]).
+    pub fn about_person(mut self, person_id: impl Into<String>) -> Self {
+        self.person = Some(person_id.into());
+        self
+    }
+
+    /// Marks the message as restricted: no value, restricted egenkontroll only.
+    pub fn restrict(&mut self) {
+        self.restricted = true;
+        self.value = None;
+    }
+
+    /// The message as the egenkontroll prints it, in plain Swedish and without any input
+    /// value: `personer.csv rad 21, fält 3: kolumnen personnummer: fel kontrollsiffra …`.
+    pub fn general_text(&self) -> String {
+        let mut place = self.file.clone();
+        if self.line > 0 {
+            place.push_str(&format!(" rad {}", self.line));
+        }
+        if self.col > 0 {
+            place.push_str(&format!(", fält {}", self.col));
+        }
+        format!("{place}: {}", self.message)
+    }
+
     /// The place, `FILE:LINE:COL` (line and column are 1 when the message is about the file).
     pub fn location(&self) -> String {
         format!("{}:{}:{}", self.file, self.line.max(1), self.col.max(1))
@@ -70,8 +120,21 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "varning",
             Severity::Problem | Severity::Fatal => "fel",
         };
-        write!(f, "{}: {}: {}", self.location(), word, self.message)
+        write!(f, "{}: {}: {}", self.location(), word, self.message)?;
+        match &self.value {
+            Some(v) if !self.restricted => write!(f, ", fick \"{}\"", short(v)),
+            _ => Ok(()),
+        }
     }
+}
+
+/// A value as quoted in a message: at most 40 characters.
+fn short(s: &str) -> String {
+    let mut t: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        t.push('…');
+    }
+    t
 }
 
 /// All messages of one run, in the order they were found.
@@ -110,5 +173,10 @@ mod tests {
         assert_eq!(d.to_string(), "besok.csv:12:3: fel: kolumnen slut: väntade en tid HH:MM, fick \"25:00\"");
         let w = Diagnostic::warning("personer.csv", 4, 13, "x");
         assert_eq!(w.to_string(), "personer.csv:4:13: varning: x");
+        let mut v = Diagnostic::problem("besok.csv", 5, 8, "kolumnen dubbelbemanning: väntade ja eller nej").with_value("kanske");
+        assert_eq!(v.to_string(), "besok.csv:5:8: fel: kolumnen dubbelbemanning: väntade ja eller nej, fick \"kanske\"");
+        assert_eq!(v.general_text(), "besok.csv rad 5, fält 8: kolumnen dubbelbemanning: väntade ja eller nej");
+        v.restrict();
+        assert!(!v.to_string().contains("kanske"));
     }
 }

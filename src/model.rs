@@ -29,6 +29,9 @@ pub struct Dataset {
     pub assignments: Vec<Assignment>,
     pub health_orders: Vec<HealthOrder>,
     pub routines: Vec<Routine>,
+    /// `person_id`s whose personer.csv row is marked protected, including rows left out as
+    /// bad: messages about their rows are restricted (see `privacy::redact`).
+    pub restricted_ids: std::collections::HashSet<String>,
 }
 
 /// The two kinds of unit the routines distinguish: home care (hemtjänst) visits people at
@@ -135,6 +138,7 @@ pub struct Relative {
     pub relation: Sensitive<Option<String>>,
     pub phone: Sensitive<Option<String>>,
     pub may_contact: Option<bool>,
+    pub source: Source,
 }
 
 /// A planned visit (Welfare, Planerade besök).

@@ -18,9 +18,7 @@ pub fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
             return Ok(EXIT_FAILED);
         }
     };
-    let (_cleared, privacy_diags) = privacy::clear(loaded.dataset, date);
-    let mut diags = loaded.diagnostics;
-    diags.extend(privacy_diags);
+    let (_cleared, diags) = privacy::clear_run(loaded.dataset, date, loaded.diagnostics, |d| d);
     print_diagnostics(&diags);
     let problems = diags.iter().filter(|d| d.severity == Severity::Problem).count();
     let warnings = diags.iter().filter(|d| d.severity == Severity::Warning).count();

@@ -62,13 +62,22 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_USAGE);
     }
     let mut previous = publisher.take_previous()?.unwrap_or_default();
-    let run_scope = RunScope::new(&args, &loaded.dataset, &previous, &days);
+    // The key for ids derived from person ids: the config's, the pack's, or a new one (written
+    // just before the pack is published, so a failed first run leaves nothing behind).
+    let packs = publisher.packs_dir();
+    let (secret, new_secret) = match config.id_secret()? {
+        Some(s) => (s, false),
+        None => match reservpack::publish::secret::read(&packs)? {
+            Some(s) => (s, false),
+            None => (reservpack::publish::secret::fresh(), true),
+        },
+    };
+    let ids = plan::IdKey::new(&secret);
+    let run_scope = RunScope::new(&args, &loaded.dataset, &previous, &days, &ids);
     // Every unit's name, for the lists and batches of units outside a narrowed scope.
     let all_units = loaded.dataset.units.clone();
-    let (cleared, privacy_diags) = privacy::clear(run_scope.narrow(loaded.dataset), date);
+    let (cleared, diags) = privacy::clear_run(loaded.dataset, date, loaded.diagnostics, |d| run_scope.narrow(d));
     phase.done("integritet");
-    let mut diags = loaded.diagnostics;
-    diags.extend(privacy_diags);
     print_diagnostics(&diags);
     let problems = diags.iter().filter(|d| d.severity == Severity::Problem).count();
     if problems > 0 && args.strict {
@@ -78,7 +87,18 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
 
     let rules = Rules::from_config(&config);
     let scope = Scope { days: days.clone() };
-    let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &diags);
+    let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &ids, &diags);
+    // Earlier identities: a protected person's keys at their other levels (their old sheets
+    // go to the restricted gallringslista only).
+    let reidentified: HashSet<String> = cleared
+        .persons
+        .iter()
+        .filter(|p| p.is_protected())
+        .flat_map(|p| {
+            let now = ids.person_key(&p.id, p.protection);
+            ids.person_keys(&p.id).into_iter().filter(move |k| *k != now)
+        })
+        .collect();
     // The views are not needed once planned: free them before rendering (city: ~0.3 GB).
     drop(cleared);
     jobs.retain(|j| run_scope.plans(j));
@@ -175,7 +195,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     // new generation and so are published, or not, together with the documents.
     // - Gallringslistor and history (issue 6): what this run made obsolete.
     phase.done("manifest");
-    let shred = ShredLists::compute(&diff, &manifest, date);
+    let shred = ShredLists::compute(&diff, &manifest, date, &reidentified);
     let unit_names: HashMap<String, String> = all_units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
     let shred_lists = shred.write(&publisher, &renderer, &unit_names, &published_units, threads)?;
     history::record(&publisher, shred.ended(), date)?;
@@ -183,6 +203,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     // - Print batches (issue 7).
     reservpack::publish::batch::write(&publisher, &renderer, &manifest, &diff, &all_units, run_scope.units().as_ref())?;
     phase.done("utskriftsbuntar");
+    if new_secret {
+        reservpack::publish::secret::write(&packs, &secret)?;
+    }
     publisher.commit(&manifest)?;
     phase.done("publicering");
 
@@ -232,8 +255,9 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
 enum ScopeKind {
     All,
     Unit(String),
-    /// The person's opaque key, and the units their documents are (or were) in.
-    Person { id: String, key: String, units: HashSet<String> },
+    /// The person's opaque keys (at every protection level), and the units their documents
+    /// are (or were) in.
+    Person { id: String, keys: HashSet<String>, units: HashSet<String> },
 }
 
 struct RunScope {
@@ -243,13 +267,13 @@ struct RunScope {
 }
 
 impl RunScope {
-    fn new(args: &cli::GenerateArgs, data: &Dataset, previous: &Manifest, days: &[NaiveDate]) -> RunScope {
+    fn new(args: &cli::GenerateArgs, data: &Dataset, previous: &Manifest, days: &[NaiveDate], ids: &plan::IdKey) -> RunScope {
         let days: HashSet<String> = days.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
         let kind = if let Some(p) = &args.person {
-            let key = plan::person_key(p);
+            let keys: HashSet<String> = ids.person_keys(p).into_iter().collect();
             let mut units: HashSet<String> = data.persons.iter().filter(|x| &x.id == p).map(|x| x.unit.clone()).collect();
-            units.extend(previous.documents.iter().filter(|e| e.person.as_deref() == Some(key.as_str())).map(|e| e.unit.clone()));
-            ScopeKind::Person { id: p.clone(), key, units }
+            units.extend(previous.documents.iter().filter(|e| e.person.as_ref().is_some_and(|k| keys.contains(k))).map(|e| e.unit.clone()));
+            ScopeKind::Person { id: p.clone(), keys, units }
         } else if let Some(u) = &args.unit {
             ScopeKind::Unit(u.clone())
         } else {
@@ -331,7 +355,7 @@ impl RunScope {
             ScopeKind::All => false,
             ScopeKind::Unit(u) => &e.unit != u,
             // Everything but this person's documents stays; theirs not planned now are removed.
-            ScopeKind::Person { key, .. } => e.person.as_deref() != Some(key.as_str()),
+            ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)),
         }
     }
 }
@@ -350,7 +374,7 @@ fn entry(job: &DocJob, pages: usize, printed: String) -> Entry {
         label: job.label.clone(),
         subject: job.subject.clone(),
         storage: job.storage.clone(),
-        person: job.person.as_deref().map(reservpack::plan::person_key),
+        person: job.person_key.clone(),
         printed,
     }
 }

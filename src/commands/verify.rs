@@ -52,6 +52,12 @@ pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
                 Reason::Expired => {
                     format!("GALLRAT: {sheet} har gallringsdatum {}; den digitala kopian togs bort {}.", h.gallring, h.ended)
                 }
+                Reason::ProtectionChanged => {
+                    // Names no one, and does not link the sheet to the new id series.
+                    println!("ERSATT: {sheet} gäller inte längre ({}). Fråga enhetschefen.", h.ended);
+                    println!("  Bladet ska strimlas eller läggas i sekretesstunna.");
+                    return Ok(EXIT_FAILED);
+                }
             };
             println!("{what}");
             if let Some(c) = current.filter(|c| c.version != h.version) {

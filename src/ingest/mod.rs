@@ -92,18 +92,18 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading<
     // planned visits alone are a third of the work). Each group gathers its own messages;
     // they are sorted below, so the result does not depend on threads.
     let read = |f: &mut dyn FnMut(&mut rows::Ctx)| {
-        let (mut d, mut x) = (Vec::new(), Vec::new());
+        let (mut d, mut x, mut r) = (Vec::new(), Vec::new(), std::collections::HashSet::new());
         let only_person = match reading {
             Reading::All => None,
             Reading::Person(id) => Some(id),
         };
-        f(&mut rows::Ctx { dir, config, date, only_person, diags: &mut d, fatal: &mut x });
-        (d, x)
+        f(&mut rows::Ctx { dir, config, date, only_person, diags: &mut d, fatal: &mut x, restricted_ids: &mut r });
+        (d, x, r)
     };
     let ((visits, shifts, d1, f1), (plans, assignments, orders, d2, f2)) = std::thread::scope(|s| {
         let welfare = s.spawn(|| {
             let (mut visits, mut shifts) = (Vec::new(), Vec::new());
-            let (d, f) = read(&mut |ctx| {
+            let (d, f, _) = read(&mut |ctx| {
                 if reading == Reading::All {
                     visits = timed("welfare::visits", || welfare::visits(ctx));
                     shifts = timed("timecare::shifts", || timecare::shifts(ctx));
@@ -113,14 +113,14 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading<
         });
         let treserva = s.spawn(|| {
             let (mut plans, mut assignments, mut orders) = (Vec::new(), Vec::new(), Vec::new());
-            let (d, f) = read(&mut |ctx| {
+            let (d, f, _) = read(&mut |ctx| {
                 plans = timed("treserva::plans", || treserva::plans(ctx));
                 assignments = timed("treserva::assignments", || treserva::assignments(ctx));
                 orders = timed("treserva::health_orders", || treserva::health_orders(ctx));
             });
             (plans, assignments, orders, d, f)
         });
-        let (d, f) = read(&mut |ctx| {
+        let (d, f, r) = read(&mut |ctx| {
             data.units = timed("contacts::units", || contacts::units(ctx));
             data.employees = timed("contacts::employees", || contacts::employees(ctx));
             data.contacts = timed("contacts::unit_contacts", || contacts::unit_contacts(ctx));
@@ -130,6 +130,7 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading<
         });
         diags.extend(d);
         fatal.extend(f);
+        data.restricted_ids = r;
         (welfare.join().expect("reading besok.csv and timecare.csv"), treserva.join().expect("reading the Treserva JSON files"))
     });
     (data.visits, data.shifts, data.plans, data.assignments, data.health_orders) = (visits, shifts, plans, assignments, orders);

@@ -18,6 +18,8 @@ pub(super) struct Ctx<'a> {
     pub only_person: Option<&'a str>,
     pub diags: &'a mut Vec<Diagnostic>,
     pub fatal: &'a mut Vec<Diagnostic>,
+    /// `person_id`s of personer.csv rows marked protected (also rows left out as bad).
+    pub restricted_ids: &'a mut std::collections::HashSet<String>,
 }
 
 impl Ctx<'_> {
@@ -81,13 +83,17 @@ impl Ctx<'_> {
 }
 
 /// Field access for one row that records problems. `bad` is set when any field failed;
-/// the caller then leaves the row out. `quote` says whether values may appear in messages
-/// (never for a protected person's row, never for identifying columns).
+/// the caller then leaves the row out. `quote` says whether the offending value may be kept
+/// for stderr (never for identifying columns); messages never embed values themselves, and
+/// `privacy` drops the value of every message about a protected person's row. `person` is
+/// the row's `person_id`, `restricted` marks a row that is itself protected (personer.csv).
 pub(super) struct Fields<'r, 'd> {
     pub file: &'static str,
     pub line: u64,
     pub bad: bool,
     pub quote: bool,
+    pub person: Option<String>,
+    pub restricted: bool,
     get: Box<dyn Fn(&str) -> (Option<String>, usize) + 'r>,
     diags: &'d mut Vec<Diagnostic>,
 }
@@ -99,6 +105,8 @@ impl<'r, 'd> Fields<'r, 'd> {
             line: row.line(),
             bad: false,
             quote: true,
+            person: row.get("person_id").map(str::to_string),
+            restricted: false,
             get: Box::new(move |c| {
                 let (value, col) = row.get_col(c);
                 (value.map(str::to_string), col)
@@ -113,6 +121,8 @@ impl<'r, 'd> Fields<'r, 'd> {
             line: rec.line,
             bad: false,
             quote: true,
+            person: super::json::field_str(rec, "person_id"),
+            restricted: false,
             get: Box::new(move |c| {
                 let col = order.iter().position(|k| *k == c).map_or(0, |i| i + 1);
                 (super::json::field_str(rec, c), col)
@@ -125,9 +135,29 @@ impl<'r, 'd> Fields<'r, 'd> {
         (self.get)(column).1
     }
 
+    /// Records a problem with the row. `message` names the column and what was expected;
+    /// it never holds an input value (see [`Fields::problem_with`]).
     pub fn problem(&mut self, column: &str, message: String) {
+        self.push(column, message, None);
+    }
+
+    /// [`Fields::problem`], keeping `value` for stderr (when quoting is allowed).
+    pub fn problem_with(&mut self, column: &str, message: String, value: String) {
+        self.push(column, message, Some(value));
+    }
+
+    fn push(&mut self, column: &str, message: String, value: Option<String>) {
         let col = self.col(column);
-        self.diags.push(Diagnostic::problem(self.file, self.line, col, message));
+        let mut d = Diagnostic::problem(self.file, self.line, col, message);
+        if let Some(p) = &self.person {
+            d = d.about_person(p.clone());
+        }
+        if self.restricted {
+            d.restrict();
+        } else if self.quote {
+            d.value = value;
+        }
+        self.diags.push(d);
         self.bad = true;
     }
 
@@ -156,8 +186,7 @@ impl<'r, 'd> Fields<'r, 'd> {
         match f(&raw) {
             Ok(v) => Some(v),
             Err(expected) => {
-                let got = if self.quote { format!(", fick \"{}\"", short(&raw)) } else { String::new() };
-                self.problem(column, format!("kolumnen {column}: {expected}{got}"));
+                self.problem_with(column, format!("kolumnen {column}: {expected}"), raw);
                 None
             }
         }
@@ -184,14 +213,6 @@ impl<'r, 'd> Fields<'r, 'd> {
             options.iter().find(|(n, _)| *n == key).map(|(_, v)| *v).ok_or_else(|| expected.clone())
         })
     }
-}
-
-fn short(s: &str) -> String {
-    let mut t: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        t.push('…');
-    }
-    t
 }
 
 pub(super) const fn col(name: &'static str, required: bool) -> ColumnSpec {

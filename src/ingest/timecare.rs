@@ -28,7 +28,7 @@ pub(super) fn shifts(ctx: &mut Ctx) -> Vec<Shift> {
         let period_end = f.date("period_slut", false);
         if let (Some(a), Some(b)) = (period_start, period_end) {
             if b < a {
-                f.problem("period_slut", format!("kolumnen period_slut ({b}) ligger före period_start ({a})"));
+                f.problem_with("period_slut", "kolumnen period_slut ligger före period_start".into(), format!("{a} – {b}"));
             }
         }
         if f.bad {

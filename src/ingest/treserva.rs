@@ -34,9 +34,15 @@ pub(super) fn persons(ctx: &mut Ctx) -> Vec<Person> {
     let mut out = Vec::new();
     for row in table.rows() {
         let mut f = Fields::csv(FILE, row, ctx.diags);
-        // Values of a protected (or possibly protected) row never appear in messages.
+        // Messages about a protected (or possibly protected) row quote nothing and go to the
+        // restricted side only.
         let skydd_raw = f.opt("skydd").map(|s| super::table::normalize_header(&s));
-        f.quote = skydd_raw.as_deref() == Some("ingen");
+        f.restricted = skydd_raw.as_deref() != Some("ingen");
+        if f.restricted
+            && let Some(id) = &f.person
+        {
+            ctx.restricted_ids.insert(id.clone());
+        }
         let id = f.req("person_id");
         let case_number = f.req("arendenummer");
         let first_name = f.req("fornamn");
@@ -58,7 +64,7 @@ pub(super) fn persons(ctx: &mut Ctx) -> Vec<Person> {
             Some(raw) => match Personnummer::parse(&raw, date) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    f.problem("personnummer", format!("kolumnen personnummer (person_id {id}): {e}"));
+                    f.problem("personnummer", format!("kolumnen personnummer: {e}"));
                     None
                 }
             },
@@ -100,7 +106,6 @@ pub(super) fn relatives(ctx: &mut Ctx, persons: &mut [Person]) {
     let index: std::collections::HashMap<String, usize> = persons.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
     for row in table.rows() {
         let mut f = Fields::csv(FILE, row, ctx.diags);
-        f.quote = false;
         let person_id = f.req("person_id");
         let name = f.req("namn");
         let may_contact = f.yes_no("far_kontaktas");
@@ -108,7 +113,7 @@ pub(super) fn relatives(ctx: &mut Ctx, persons: &mut [Person]) {
             continue;
         }
         let Some(&i) = index.get(&person_id) else {
-            f.problem("person_id", format!("närstående till okänd person_id {person_id}; väntade ett person_id från personer.csv"));
+            f.problem_with("person_id", "närstående till okänt person_id; väntade ett person_id från personer.csv".into(), person_id);
             continue;
         };
         persons[i].relatives.push(Relative {
@@ -116,6 +121,7 @@ pub(super) fn relatives(ctx: &mut Ctx, persons: &mut [Person]) {
             relation: Sensitive::new(f.opt("relation")),
             phone: Sensitive::new(f.opt("telefon")),
             may_contact,
+            source: Source { file: FILE, line: f.line },
         });
     }
 }
@@ -128,7 +134,6 @@ pub(super) fn plans(ctx: &mut Ctx) -> Vec<Plan> {
     let mut out = Vec::new();
     for rec in &records {
         let mut f = Fields::json(FILE, rec, PLAN_FIELDS, ctx.diags);
-        f.quote = false;
         let person_id = f.req("person_id");
         let version_date = f.date("version_datum", true);
         let tasks = plan_tasks(rec, &mut f);
@@ -178,7 +183,6 @@ pub(super) fn assignments(ctx: &mut Ctx) -> Vec<Assignment> {
     let mut out = Vec::new();
     for rec in &records {
         let mut f = Fields::json(FILE, rec, ASSIGNMENT_FIELDS, ctx.diags);
-        f.quote = false;
         let person_id = f.req("person_id");
         let number = f.req("uppdragsnummer");
         let kind = f.req("typ");
@@ -216,7 +220,6 @@ pub(super) fn health_orders(ctx: &mut Ctx) -> Vec<HealthOrder> {
     let mut out = Vec::new();
     for rec in &records {
         let mut f = Fields::json(FILE, rec, ORDER_FIELDS, ctx.diags);
-        f.quote = false;
         let person_id = f.req("person_id");
         let received = f.date("mottagen", true);
         let action = f.req("atgard");

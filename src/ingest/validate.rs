@@ -22,7 +22,7 @@ fn dedup<T>(items: &mut Vec<T>, key: impl Fn(&T) -> String, src: impl Fn(&T) -> 
         let (s, unit) = src(item);
         match seen.get(&k) {
             Some(first) => {
-                let mut d = problem(s, col, format!("{what} {k} förekommer redan på rad {first}; värdet måste vara unikt"));
+                let mut d = problem(s, col, format!("{what} förekommer redan på rad {first}; värdet måste vara unikt")).with_value(k);
                 d.unit = unit;
                 diags.push(d);
                 false
@@ -45,7 +45,7 @@ pub(super) fn check(data: &mut Dataset, config: &Config, _date: NaiveDate, diags
     let unit_ref = |unit: &str, src: &Source, col: usize, diags: &mut Vec<Diagnostic>| -> bool {
         let ok = units.contains(unit);
         if !ok {
-            diags.push(problem(src, col, format!("okänd enhet {unit}; väntade ett enhet_id från enheter.csv")));
+            diags.push(problem(src, col, "okänd enhet; väntade ett enhet_id från enheter.csv".into()).with_value(unit));
         }
         ok
     };
@@ -60,7 +60,7 @@ pub(super) fn check(data: &mut Dataset, config: &Config, _date: NaiveDate, diags
     let person_ref = |pid: &str, src: &Source, diags: &mut Vec<Diagnostic>| -> bool {
         let ok = person_unit.contains_key(pid);
         if !ok {
-            diags.push(problem(src, 1, format!("okänt person_id {pid}; väntade ett person_id från personer.csv")));
+            diags.push(problem(src, 1, "okänt person_id; väntade ett person_id från personer.csv".into()).with_value(pid).about_person(pid));
         }
         ok
     };
@@ -72,7 +72,7 @@ pub(super) fn check(data: &mut Dataset, config: &Config, _date: NaiveDate, diags
     data.shifts.retain(|s| {
         let ok = employee_unit.contains_key(&s.signature);
         if !ok {
-            diags.push(problem(&s.source, 1, format!("okänd signatur {}; väntade en signatur från personal.csv", s.signature)));
+            diags.push(problem(&s.source, 1, "okänd signatur; väntade en signatur från personal.csv".into()).with_value(s.signature.clone()));
         }
         ok
     });
@@ -81,10 +81,18 @@ pub(super) fn check(data: &mut Dataset, config: &Config, _date: NaiveDate, diags
         let person = person_unit.get(&v.person_id);
         let employee = employee_unit.get(&v.signature);
         if person.is_none() {
-            diags.push(problem(&v.source, 5, format!("okänt person_id {}; väntade ett person_id från personer.csv", v.person_id)));
+            diags.push(
+                problem(&v.source, 5, "okänt person_id; väntade ett person_id från personer.csv".into())
+                    .with_value(v.person_id.clone())
+                    .about_person(v.person_id.clone()),
+            );
         }
         if employee.is_none() {
-            diags.push(problem(&v.source, 4, format!("okänd signatur {}; väntade en signatur från personal.csv", v.signature)));
+            diags.push(
+                problem(&v.source, 4, "okänd signatur; väntade en signatur från personal.csv".into())
+                    .with_value(v.signature.clone())
+                    .about_person(v.person_id.clone()),
+            );
         }
         person.is_some() && employee.is_some()
     });
@@ -99,11 +107,10 @@ pub(super) fn check(data: &mut Dataset, config: &Config, _date: NaiveDate, diags
                     problem(
                         &v.source,
                         6,
-                        format!(
-                            "kolumnen insatser: {t} utförs av underleverantör men person_id {} har skyddade personuppgifter; alla insatser ska utföras av egen personal",
-                            v.person_id
-                        ),
+                        "kolumnen insatser: en insats utförs av underleverantör men personen har skyddade personuppgifter; alla insatser ska utföras av egen personal".into(),
                     )
+                    .with_value(t.clone())
+                    .about_person(v.person_id.clone())
                     .in_unit(unit.clone()),
                 );
             }
@@ -133,15 +140,19 @@ fn overlaps(data: &mut Dataset, employee_unit: &HashMap<String, String>, diags: 
                         &v.source,
                         2,
                         format!(
-                            "besöket {}–{} för {} överlappar besöket {}–{} på rad {}; en medarbetare kan inte vara på två besök samtidigt",
-                            v.start.format("%H:%M"),
-                            v.end.format("%H:%M"),
-                            v.signature,
-                            prev.start.format("%H:%M"),
-                            prev.end.format("%H:%M"),
+                            "besöket överlappar samma medarbetares besök på rad {}; en medarbetare kan inte vara på två besök samtidigt",
                             prev.source.line
                         ),
-                    );
+                    )
+                    .with_value(format!(
+                        "{} {}–{} och {}–{}",
+                        v.signature,
+                        v.start.format("%H:%M"),
+                        v.end.format("%H:%M"),
+                        prev.start.format("%H:%M"),
+                        prev.end.format("%H:%M")
+                    ))
+                    .about_person(v.person_id.clone());
                     diags.push(match employee_unit.get(&v.signature) {
                         Some(u) => d.in_unit(u.clone()),
                         None => d,
@@ -181,18 +192,9 @@ fn outside_shifts(data: &Dataset, employee_unit: &HashMap<String, String>, diags
         let (start, end) = (v.date.and_time(v.start), v.date.and_time(v.end));
         let covered = shifts.get(v.signature.as_str()).is_some_and(|list| list.iter().any(|(a, b)| *a <= start && end <= *b));
         if !covered {
-            let d = Diagnostic::warning(
-                v.source.file,
-                v.source.line,
-                2,
-                format!(
-                    "besöket {} {}–{} ligger utanför {}s pass i Time Care",
-                    v.date,
-                    v.start.format("%H:%M"),
-                    v.end.format("%H:%M"),
-                    v.signature
-                ),
-            );
+            let d = Diagnostic::warning(v.source.file, v.source.line, 2, "besöket ligger utanför medarbetarens pass i Time Care")
+                .with_value(format!("{} {} {}–{}", v.signature, v.date, v.start.format("%H:%M"), v.end.format("%H:%M")))
+                .about_person(v.person_id.clone());
             diags.push(match employee_unit.get(&v.signature) {
                 Some(u) => d.in_unit(u.clone()),
                 None => d,

@@ -29,7 +29,11 @@ pub(super) fn visits(ctx: &mut Ctx) -> Vec<Visit> {
         if let (Some(s), Some(e)) = (start, end) {
             if e <= s {
                 let (s, e) = (s.format("%H:%M"), e.format("%H:%M"));
-                f.problem("slut", format!("kolumnen slut: besöket slutar ({e}) före eller när det börjar ({s}); ett besök går aldrig över midnatt"));
+                f.problem_with(
+                    "slut",
+                    "kolumnen slut: besöket slutar före eller när det börjar; ett besök går aldrig över midnatt".into(),
+                    format!("{s}–{e}"),
+                );
             }
         }
         if f.bad {

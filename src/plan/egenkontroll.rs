@@ -39,23 +39,32 @@ pub fn plan(cleared: &Cleared, planner: &Planner, diags: &[Diagnostic], jobs: &m
             l.sort_by(|a, b| (&a.storage, &a.subject, &a.label, a.date, &a.id).cmp(&(&b.storage, &b.subject, &b.label, b.date, &b.id)));
             l
         };
+        let concerns = |d: &&Diagnostic| d.unit.as_deref().is_none_or(|u| u == unit.id);
+        // The general checklist: problems that concern no protected person, in plain Swedish
+        // and without any input value.
         let problems: Vec<String> = diags
             .iter()
-            .filter(|d| d.severity == Severity::Problem && d.unit.as_deref().is_none_or(|u| u == unit.id))
-            .map(|d| d.to_string())
+            .filter(concerns)
+            .filter(|d| d.severity == Severity::Problem && !d.restricted)
+            .map(Diagnostic::general_text)
             .collect();
         out.push(checklist(unit, Audience::Personal, &listed(Audience::Personal), &problems, None, &date).finish(planner));
 
+        // The enhetschef's: every problem (also about protected persons), and the warnings
+        // meant for the enhetschef (protected persons without fictive name, lokalt skydd
+        // dates, replaced free text) — still without values.
+        let all_problems: Vec<String> =
+            diags.iter().filter(concerns).filter(|d| d.severity == Severity::Problem).map(Diagnostic::general_text).collect();
+        let warnings: Vec<String> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Warning && d.unit.as_deref() == Some(unit.id.as_str()))
+            .map(Diagnostic::general_text)
+            .collect();
         let restricted = listed(Audience::Enhetschef);
-        if !restricted.is_empty() {
-            // Warnings for the unit (protected persons without fictive name, lokalt skydd
-            // dates, scrubbed free text) go to the enhetschef only.
-            let warnings: Vec<String> = diags
-                .iter()
-                .filter(|d| d.severity == Severity::Warning && d.unit.as_deref() == Some(unit.id.as_str()))
-                .map(|d| d.to_string())
-                .collect();
-            out.push(checklist(unit, Audience::Enhetschef, &restricted, &problems, Some(warnings), &date).finish(planner));
+        if !restricted.is_empty() || diags.iter().filter(concerns).any(|d| d.restricted) {
+            out.push(
+                checklist(unit, Audience::Enhetschef, &restricted, &all_problems, Some(warnings), &date).finish(planner),
+            );
         }
     }
     jobs.extend(out);

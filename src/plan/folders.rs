@@ -10,7 +10,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Audience, DocJob, Draft, Planner, Scope, doc_id};
+use super::{Audience, DocJob, Draft, Planner, Scope};
 use crate::model::Unit;
 use crate::privacy::{AssignmentView, Cleared, ClearedPerson};
 
@@ -90,7 +90,7 @@ impl Folder<'_> {
 
     fn push(&self, jobs: &mut Vec<DocJob>, d: Doc) {
         let key = format!("{}\u{0}{}", self.person.id, d.discriminator);
-        let id = doc_id(d.kind, &self.unit.id, &key);
+        let id = self.planner.id(d.kind, &self.unit.id, &key, Some(self.person.protection));
         jobs.push(self.planner.finish(Draft {
             kind: d.kind,
             template: d.template,
@@ -103,6 +103,7 @@ impl Folder<'_> {
             label: d.label,
             subject: self.person.identity.name.clone(),
             person: Some(self.person.id.clone()),
+            protection: Some(self.person.protection),
             date: None,
             doc: d.doc,
             attachments: Vec::new(),
@@ -185,7 +186,7 @@ impl Folder<'_> {
     fn restricted(&self, jobs: &mut Vec<DocJob>) {
         let Some(r) = &self.person.restricted else { return };
         let key = format!("{}\u{0}akt", self.person.id);
-        let id = doc_id("akt_skyddad", &self.unit.id, &key);
+        let id = self.planner.id("akt_skyddad", &self.unit.id, &key, Some(self.person.protection));
         jobs.push(self.planner.finish(Draft {
             kind: "akt_skyddad",
             template: "akt_skyddad.typ",
@@ -198,6 +199,7 @@ impl Folder<'_> {
             label: "Ordinarie akt (begränsad)",
             subject: format!("Ärende {}", self.person.identity.case_number),
             person: Some(self.person.id.clone()),
+            protection: Some(self.person.protection),
             date: None,
             doc: json!({
                 "unit_id": self.unit.id,

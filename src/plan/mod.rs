@@ -29,7 +29,7 @@ use crate::privacy::Cleared;
 use crate::render::Templates;
 use crate::retention::{Gallring, Rules, SECRECY_TEXT};
 
-pub use ids::{doc_id, path_component, person_key};
+pub use ids::{IdKey, doc_id, path_component};
 
 /// Who may see a document: all staff, or only the enhetschef (restricted, under `begransad/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
@@ -59,6 +59,8 @@ pub struct DocJob {
     pub version: String,
     /// The person the document is about (for `--person`); never printed by plan.
     pub person: Option<String>,
+    /// The person's opaque key for the manifest (keyed; changes with the protection level).
+    pub person_key: Option<String>,
     /// The service day of dated documents.
     pub date: Option<NaiveDate>,
     /// How it is listed to people (egenkontroll, shred list): kind label and printed subject.
@@ -115,6 +117,8 @@ pub struct Draft<'a> {
     pub label: &'a str,
     pub subject: String,
     pub person: Option<String>,
+    /// The person's protection level (documents about a person only): keys the id.
+    pub protection: Option<crate::model::Protection>,
     pub date: Option<NaiveDate>,
     pub doc: Value,
     pub attachments: Vec<Arc<Vec<u8>>>,
@@ -122,16 +126,17 @@ pub struct Draft<'a> {
     pub retention_kind: Option<&'static str>,
 }
 
-/// Shared state for the builders: the rules, the templates (for version hashes).
+/// Shared state for the builders: the rules, the templates (for version hashes), the key.
 pub struct Planner<'a> {
     pub rules: &'a Rules,
     pub templates: &'a Templates,
+    pub ids: &'a IdKey,
     /// sha256 of `lib.typ` plus each template's source, computed once per run.
     template_hashes: std::collections::HashMap<String, [u8; 32]>,
 }
 
 impl<'a> Planner<'a> {
-    pub fn new(rules: &'a Rules, templates: &'a Templates) -> Planner<'a> {
+    pub fn new(rules: &'a Rules, templates: &'a Templates, ids: &'a IdKey) -> Planner<'a> {
         let lib = templates.source("lib.typ").unwrap_or_default();
         let template_hashes = crate::render::BUILTIN_TEMPLATES
             .iter()
@@ -142,13 +147,23 @@ impl<'a> Planner<'a> {
                 (name.to_string(), h.finalize().into())
             })
             .collect();
-        Planner { rules, templates, template_hashes }
+        Planner { rules, templates, ids, template_hashes }
+    }
+
+    /// A document's id: about a person, keyed with the pack's secret and the person's
+    /// protection level; otherwise [`doc_id`].
+    pub fn id(&self, kind: &str, unit: &str, key: &str, person: Option<crate::model::Protection>) -> String {
+        match person {
+            Some(level) => self.ids.person_doc_id(kind, unit, key, level),
+            None => doc_id(kind, unit, key),
+        }
     }
 
     pub fn finish(&self, d: Draft) -> DocJob {
         let retention_kind = d.retention_kind.unwrap_or(d.kind);
         let gallring = self.rules.resolve(retention_kind, d.anchor);
-        let id = doc_id(d.kind, d.unit, &d.key);
+        let id = self.id(d.kind, d.unit, &d.key, d.protection);
+        let person_key = d.person.as_deref().zip(d.protection).map(|(p, level)| self.ids.person_key(p, level));
         let mut context = json!({
             "doc": d.doc,
             "title": d.title,
@@ -183,6 +198,7 @@ impl<'a> Planner<'a> {
             storage: d.storage.to_string(),
             version,
             person: d.person,
+            person_key,
             date: d.date,
             label: d.label.to_string(),
             subject: d.subject,
@@ -197,8 +213,15 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Every document of the pack for `scope`, in a fixed order. `diagnostics` are the run's
 /// messages about input: each unit's egenkontroll lists the problems that affect it.
-pub fn plan(cleared: &Cleared, scope: &Scope, rules: &Rules, templates: &Templates, diagnostics: &[Diagnostic]) -> Vec<DocJob> {
-    let planner = Planner::new(rules, templates);
+pub fn plan(
+    cleared: &Cleared,
+    scope: &Scope,
+    rules: &Rules,
+    templates: &Templates,
+    ids: &IdKey,
+    diagnostics: &[Diagnostic],
+) -> Vec<DocJob> {
+    let planner = Planner::new(rules, templates, ids);
     let mut jobs = Vec::new();
     schedules::plan(cleared, scope, &planner, &mut jobs);
     folders::plan(cleared, scope, &planner, &mut jobs);

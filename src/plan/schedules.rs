@@ -70,6 +70,7 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
             label: "Pappersschema",
             subject: format!("{} {}", emp.signature, date),
             person: None,
+            protection: None,
             date: Some(day),
             doc,
             attachments: Vec::new(),

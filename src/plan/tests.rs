@@ -31,7 +31,7 @@ fn demo() -> (Cleared, tempfile::TempDir) {
 
 fn plan_for(cleared: &Cleared) -> Vec<DocJob> {
     let templates = Templates::load(None).unwrap();
-    super::plan(cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &[])
+    super::plan(cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[])
 }
 
 fn rows_of(job: &DocJob) -> Vec<String> {
@@ -139,18 +139,28 @@ fn egenkontroll_lists_problems_of_its_unit_only() {
     let templates = Templates::load(None).unwrap();
     let diags = vec![
         Diagnostic::problem("besok.csv", 7, 2, "kolumnen start: väntade en tid").in_unit("HT-NORR"),
-        Diagnostic::problem("personal.csv", 3, 1, "dubblett"),
+        Diagnostic::problem("personal.csv", 3, 1, "dubblett").with_value("ABC"),
         Diagnostic::warning("personer.csv", 4, 0, "person_id P1: varning").in_unit("HT-NORR"),
+        {
+            let mut d = Diagnostic::problem("besok.csv", 9, 8, "kolumnen dubbelbemanning: väntade ja eller nej")
+                .with_value("kanske")
+                .in_unit("HT-NORR");
+            d.restrict();
+            d
+        },
     ];
-    let jobs = super::plan(&cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &diags);
+    let jobs = super::plan(&cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &diags);
     let problems = |unit: &str, audience: Audience| -> Vec<String> {
         let j = jobs.iter().find(|j| j.unit == unit && j.kind == "egenkontroll" && j.audience == audience).unwrap();
         j.context()["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
     };
     assert_eq!(problems("HT-NORR", Audience::Personal).len(), 2);
-    assert_eq!(problems("VB-LINDEN", Audience::Personal), vec!["personal.csv:3:1: fel: dubblett".to_string()]);
+    assert_eq!(problems("VB-LINDEN", Audience::Personal), vec!["personal.csv rad 3, fält 1: dubblett".to_string()]);
     let general = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Personal).unwrap();
     assert!(!general.context().to_string().contains("varning"), "warnings go to the enhetschef only");
+    assert!(!general.context().to_string().contains("ABC"), "the general egenkontroll quotes no value");
+    assert!(!general.context().to_string().contains("besok.csv rad 9"), "a protected person's problem is restricted");
+    assert!(problems("HT-NORR", Audience::Enhetschef).iter().any(|p| p.starts_with("besok.csv rad 9")));
     let restricted = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Enhetschef).unwrap();
     assert!(restricted.context().to_string().contains("person_id P1: varning"));
 }
@@ -310,7 +320,8 @@ fn plan_city_timing() {
     let (cleared, _) = crate::privacy::clear(loaded.dataset, day());
     let templates = Templates::load(None).unwrap();
     let rules = Rules::default();
-    let planner = super::Planner::new(&rules, &templates);
+    let ids = super::IdKey::new(b"test key");
+    let planner = super::Planner::new(&rules, &templates, &ids);
     let scope = Scope { days: vec![day()] };
     let mut jobs = Vec::new();
     let mut t = std::time::Instant::now();

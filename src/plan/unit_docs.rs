@@ -63,6 +63,7 @@ impl UnitDoc<'_> {
             label: self.label,
             subject: self.subject.unwrap_or_else(|| self.unit.name.clone()),
             person: None,
+            protection: None,
             date: None,
             doc: self.doc,
             attachments: self.attachments,
@@ -96,6 +97,7 @@ fn planerade_besok(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &m
                 label: "Planerade besök",
                 subject: format!("{} {}", super::weekday_sv(day), date),
                 person: None,
+                protection: None,
                 date: Some(day),
                 doc: json!({
                     "weekday": weekday,

@@ -2,25 +2,29 @@
 //!
 //! Takes the [`Dataset`] and returns [`Cleared`]: the same data, with every care recipient
 //! replaced by *views* built from an allow-list of fields. A general document can only be
-//! built from [`GeneralPerson`] and [`ClearedVisit`]; for a protected person they carry the
+//! built from [`ClearedPerson`] and [`ClearedVisit`]; for a protected person they carry the
 //! fictive name (or the case number where none is agreed), never the real name,
 //! personnummer, phone, door code or relatives, and the address only on the fictive
 //! personkort. The real identity goes only into [`RestrictedFile`], which `plan` turns into
 //! the ordinary file (audience `enhetschef`, under `begransad/`). Rules per level: seed 002.
 //!
-//! Free text about a protected person (notes, consent text, plan texts) is checked for that
-//! person's real name, personnummer, phone, door code and relatives' names; a hit is replaced
-//! by `[borttaget]` and reported (without the value).
+//! Every free text of every record that can reach a general document — whoever the record
+//! belongs to — passes one dataset-wide [`Index`] of all protected persons' identifying
+//! values; a hit is replaced by `[borttaget]` and reported to the restricted side only
+//! (see [`index`]). [`redact`] does the same for the run's messages.
 
-mod scrub;
+mod index;
 mod sensitive;
 mod views;
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::model::{Dataset, Employee, Person, Protection, Shift, Unit};
 
+pub use index::{Identity, Index, REMOVED};
 pub use sensitive::Sensitive;
 pub use views::*;
 
@@ -36,55 +40,188 @@ pub struct Cleared {
     pub visits: Vec<ClearedVisit>,
 }
 
+/// What a protected person's identity is made of, for the index.
+fn identity_of(p: &Person) -> Identity {
+    let pnr = p.personnummer.expose();
+    Identity {
+        given: p.first_name.expose().clone(),
+        surname: p.last_name.expose().clone(),
+        personnummer: vec![pnr.normalized().to_string()],
+        phones: p.phone.expose().iter().cloned().collect(),
+        door_code: p.door_code.expose().clone(),
+        relatives: p.relatives.iter().map(|r| (r.name.expose().clone(), r.phone.expose().clone())).collect(),
+    }
+}
+
+/// The index of every protected person in `data` (see [`index`]).
+pub fn index_of(data: &Dataset) -> Index {
+    let protected: Vec<(String, Identity)> =
+        data.persons.iter().filter(|p| p.protection.is_protected()).map(|p| (p.id.clone(), identity_of(p))).collect();
+    let mut others: Vec<String> = Vec::new();
+    for p in data.persons.iter().filter(|p| !p.protection.is_protected()) {
+        others.push(format!("{} {}", p.first_name.expose(), p.last_name.expose()));
+        others.extend(p.relatives.iter().map(|r| r.name.expose().clone()));
+    }
+    others.extend(data.employees.iter().map(Employee::full_name));
+    others.extend(data.contacts.iter().map(|c| c.name.clone()));
+    Index::build(&protected, others.iter().map(String::as_str))
+}
+
 /// Builds the views. `date` is the service day (for lokalt skydd's three-month limit).
-/// Returns warnings (no fictive name, lokalt skydd dates, scrubbed free text).
+/// Returns warnings and problems (no fictive name, lokalt skydd dates, a fictive name that
+/// reveals the real one, replaced free text); all of them restricted.
 pub fn clear(data: Dataset, date: NaiveDate) -> (Cleared, Vec<Diagnostic>) {
+    clear_run(data, date, Vec::new(), |d| d)
+}
+
+/// The privacy stage of a run: the index over the *whole* dataset (a person's run must still
+/// know every protected person), then `narrow` (the run's scope), the views, and the run's
+/// messages made safe ([`redact`]). `diags` are the ingest messages; all come back, sorted.
+pub fn clear_run(
+    data: Dataset,
+    date: NaiveDate,
+    mut diags: Vec<Diagnostic>,
+    narrow: impl FnOnce(Dataset) -> Dataset,
+) -> (Cleared, Vec<Diagnostic>) {
+    let index = index_of(&data);
+    let mut data = narrow(data);
+    let restricted = std::mem::take(&mut data.restricted_ids);
+    let (cleared, more) = clear_with(data, date, &index);
+    diags.extend(more);
+    redact(&mut diags, &restricted, &cleared, &index);
+    diags.sort_by(|a, b| (&a.file, a.line, a.col, &a.message).cmp(&(&b.file, b.line, b.col, &b.message)));
+    (cleared, diags)
+}
+
+/// [`clear`] with an index already built (the caller also needs it for [`redact`]).
+fn clear_with(data: Dataset, date: NaiveDate, index: &Index) -> (Cleared, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let fictive_ok: HashMap<&str, bool> = data
+        .persons
+        .iter()
+        .map(|p| (p.id.as_str(), check_protection(p, date, &mut diags)))
+        .collect();
     let mut persons = Vec::with_capacity(data.persons.len());
+    let mut scrubbed = Vec::new();
+    let cleaner = Cleaner { index, diags: std::cell::RefCell::new(&mut scrubbed) };
     let by_person = views::ByPerson::new(&data);
     for p in &data.persons {
-        check_protection(p, date, &mut diags);
-        persons.push(views::person(p, &by_person, &mut diags));
+        persons.push(views::person(p, &by_person, &cleaner, fictive_ok[p.id.as_str()]));
     }
     drop(by_person);
-    let by_id: std::collections::HashMap<&str, &Person> = data.persons.iter().map(|p| (p.id.as_str(), p)).collect();
+    let by_id: HashMap<&str, &Person> = data.persons.iter().map(|p| (p.id.as_str(), p)).collect();
     let visits = data
         .visits
         .iter()
-        .filter_map(|v| by_id.get(v.person_id.as_str()).map(|p| views::visit(v, p, &mut diags)))
+        .filter_map(|v| by_id.get(v.person_id.as_str()).map(|p| views::visit(v, p, &cleaner, fictive_ok[p.id.as_str()])))
         .collect();
+    let contacts = data
+        .contacts
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            let src = c.source.clone();
+            c.name = cleaner.text(&c.name, None, &src, "kontaktens namn");
+            c.role = cleaner.text(&c.role, None, &src, "kontaktens roll");
+            c.phone = cleaner.text(&c.phone, None, &src, "kontaktens telefon");
+            c.when = cleaner.opt(&c.when, None, &src, "kontaktens tider");
+            c
+        })
+        .collect();
+    let routines = data
+        .routines
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let out = index.scrub(&r.name, None);
+            if out.hit {
+                r.name = format!("Rutin {}.pdf", REMOVED);
+            }
+            r
+        })
+        .collect();
+    drop(by_id);
+    drop(cleaner);
+    diags.extend(scrubbed);
     let cleared = Cleared {
         date,
         units: data.units,
         employees: data.employees,
         shifts: data.shifts,
-        contacts: data.contacts,
-        routines: data.routines,
+        contacts,
+        routines,
         persons,
         visits,
     };
     (cleared, diags)
 }
 
-/// Warnings the enhetschef must see about a protected person (never a value from the row).
-fn check_protection(p: &Person, date: NaiveDate, diags: &mut Vec<Diagnostic>) {
-    let at = |msg: String| Diagnostic::warning(p.source.file, p.source.line, 0, msg).in_unit(p.unit.clone());
-    if p.protection.is_protected() && p.fictive_name.is_none() {
-        diags.push(at(format!(
-            "person_id {}: skyddade personuppgifter utan överenskommet fiktivt namn; ärendenumret skrivs ut i stället",
-            p.id
-        )));
+/// Makes the run's messages safe to print: a message about a protected person's row (by
+/// `person_id`, or a personer.csv row marked protected) becomes restricted — no value, the
+/// enhetschef's egenkontroll only — and no message quotes a value that holds a protected
+/// identity or a personnummer-like number. Gives restricted messages their person's unit.
+pub fn redact(diags: &mut [Diagnostic], data_restricted: &HashSet<String>, cleared: &Cleared, index: &Index) {
+    let units: HashMap<&str, (&str, bool)> =
+        cleared.persons.iter().map(|p| (p.id.as_str(), (p.unit.as_str(), p.is_protected()))).collect();
+    for d in diags.iter_mut() {
+        let about_protected = d.person.as_deref().is_some_and(|id| {
+            data_restricted.contains(id) || units.get(id).is_some_and(|(_, protected)| *protected)
+        });
+        if about_protected {
+            d.restrict();
+            if d.unit.is_none()
+                && let Some((unit, _)) = d.person.as_deref().and_then(|id| units.get(id))
+            {
+                d.unit = Some(unit.to_string());
+            }
+        }
+        if let Some(v) = &d.value {
+            let digits = v.chars().filter(char::is_ascii_digit).count();
+            if digits >= 10 || index.scrub(v, None).hit {
+                d.value = None;
+            }
+        }
+    }
+}
+
+/// Checks a person's protection; returns whether their fictive name may be printed.
+/// Messages about a protected person name the line, never a value (nor the person_id).
+fn check_protection(p: &Person, date: NaiveDate, diags: &mut Vec<Diagnostic>) -> bool {
+    let at = |severity: Severity, msg: &str| {
+        let mut d = Diagnostic::new(severity, p.source.file, p.source.line, 0, msg).in_unit(p.unit.clone());
+        d.restrict();
+        d
+    };
+    let mut fictive_ok = true;
+    if p.protection.is_protected() {
+        match &p.fictive_name {
+            None => diags.push(at(
+                Severity::Warning,
+                "skyddade personuppgifter utan överenskommet fiktivt namn; ärendenumret skrivs ut i stället",
+            )),
+            Some(f) if Index::fictive_name_reveals(&identity_of(p), f) => {
+                fictive_ok = false;
+                diags.push(at(
+                    Severity::Problem,
+                    "kolumnen fiktivt_namn: det fiktiva namnet är lika med eller innehåller det verkliga förnamnet eller efternamnet; ärendenumret skrivs ut i stället – välj ett annat fiktivt namn",
+                ));
+            }
+            Some(_) => {}
+        }
     }
     if let Protection::LokaltSkydd { until } = p.protection {
         let limit = date.checked_add_months(chrono::Months::new(3)).unwrap_or(date);
         let msg = match until {
-            None => Some("lokalt skydd saknar skydd_till (gäller högst tre månader)".to_string()),
-            Some(u) if u < date => Some(format!("lokalt skydd gick ut {u}; skyddet ligger kvar tills uppgifterna ändras")),
-            Some(u) if u > limit => Some(format!("lokalt skydd till {u} är längre än tre månader; skyddet ligger kvar tills uppgifterna ändras")),
+            None => Some("lokalt skydd saknar skydd_till (gäller högst tre månader)"),
+            Some(u) if u < date => Some("lokalt skydd har gått ut (skydd_till har passerat); skyddet ligger kvar tills uppgifterna ändras"),
+            Some(u) if u > limit => {
+                Some("lokalt skydd med skydd_till mer än tre månader fram; skyddet ligger kvar tills uppgifterna ändras")
+            }
             _ => None,
         };
         if let Some(m) = msg {
-            diags.push(at(format!("person_id {}: {m} (till enhetschefen)", p.id)));
+            diags.push(at(Severity::Warning, &format!("{m} (till enhetschefen)")));
         }
     }
+    fictive_ok
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::scrub::{scrub, secrets_of};
+use super::index::Index;
 use crate::diag::Diagnostic;
 use crate::model::{Address, Assignment, Consent, Dataset, HealthOrder, Person, Plan, Protection, Source, Visit};
 
@@ -130,8 +130,10 @@ fn real_name(p: &Person) -> String {
     format!("{} {}", p.first_name.expose().trim(), p.last_name.expose().trim())
 }
 
-fn identity(p: &Person) -> PrintedIdentity {
-    let general_name = || p.fictive_name.clone().unwrap_or_else(|| format!("Ärende {}", p.case_number));
+fn identity(p: &Person, fictive_ok: bool) -> PrintedIdentity {
+    let general_name = || {
+        p.fictive_name.clone().filter(|_| fictive_ok).unwrap_or_else(|| format!("Ärende {}", p.case_number))
+    };
     let pnr = p.personnummer.expose();
     let (name, id_line) = match p.protection {
         Protection::None => (real_name(p), Some(pnr.normalized().to_string())),
@@ -169,74 +171,102 @@ fn consent_word(c: Option<Consent>) -> Option<&'static str> {
     })
 }
 
-/// Applies the free-text check for a protected person; passes text through otherwise.
-struct Cleaner<'a> {
-    secrets: Option<Vec<String>>,
-    person: &'a Person,
+/// Passes every free text through the dataset-wide [`Index`], reporting what it replaced.
+pub(super) struct Cleaner<'a> {
+    pub index: &'a Index,
+    /// The warnings: one per record and field that held a protected identity.
+    pub diags: std::cell::RefCell<&'a mut Vec<Diagnostic>>,
+}
+
+/// Whose record a text is in: the person (their own name parts count on their own there).
+#[derive(Clone, Copy)]
+pub(super) struct Owner<'p> {
+    pub person: &'p Person,
 }
 
 impl Cleaner<'_> {
-    fn text(&self, t: &Option<String>, src: &Source, what: &str, diags: &mut Vec<Diagnostic>) -> Option<String> {
-        let t = t.as_ref()?;
-        match &self.secrets {
-            None => Some(t.clone()),
-            Some(secrets) => {
-                let (clean, hit) = scrub(t, secrets);
-                if hit {
-                    diags.push(
-                        Diagnostic::warning(
-                            src.file,
-                            src.line,
-                            0,
-                            format!(
-                                "person_id {}: {what} innehöll skyddade personuppgifter; de ersattes med [borttaget] på allmänna handlingar",
-                                self.person.id
-                            ),
-                        )
-                        .in_unit(self.person.unit.clone()),
-                    );
-                }
-                Some(clean)
+    /// `text` with every protected identity replaced by `[borttaget]`. A replacement is
+    /// reported (restricted: stderr and the enhetschef's egenkontroll) with file:line and,
+    /// for an unprotected owner, the record's own id — never the value.
+    pub fn text(&self, text: &str, owner: Option<Owner>, src: &Source, what: &str) -> String {
+        let own = owner.filter(|o| o.person.protection.is_protected()).map(|o| o.person.id.as_str());
+        let out = self.index.scrub(text, own);
+        if out.hit {
+            let whose = match owner {
+                Some(o) if !o.person.protection.is_protected() => format!(" (person_id {})", o.person.id),
+                _ => String::new(),
+            };
+            let mut d = Diagnostic::warning(
+                src.file,
+                src.line,
+                0,
+                format!("{what}{whose} nämnde skyddade personuppgifter; de ersattes med [borttaget] på allmänna handlingar"),
+            );
+            if let Some(o) = owner {
+                d = d.in_unit(o.person.unit.clone());
+            }
+            d.restrict();
+            let mut diags = self.diags.borrow_mut();
+            if !diags.contains(&d) {
+                diags.push(d);
             }
         }
+        out.text
+    }
+
+    pub fn opt(&self, text: &Option<String>, owner: Option<Owner>, src: &Source, what: &str) -> Option<String> {
+        text.as_deref().map(|t| self.text(t, owner, src, what))
+    }
+
+    pub fn list(&self, items: &[String], owner: Option<Owner>, src: &Source, what: &str) -> Vec<String> {
+        items.iter().map(|t| self.text(t, owner, src, what)).collect()
     }
 }
 
-fn plan_view(plan: &Plan, c: &Cleaner, diags: &mut Vec<Diagnostic>) -> PlanView {
+fn plan_view(plan: &Plan, c: &Cleaner, o: Option<Owner>) -> PlanView {
+    let src = &plan.source;
     PlanView {
         version_date: plan.version_date.format("%Y-%m-%d").to_string(),
-        goal: c.text(plan.goal.expose(), &plan.source, "genomförandeplanens mål", diags),
+        goal: c.opt(plan.goal.expose(), o, src, "genomförandeplanens mål"),
         tasks: plan
             .tasks
             .iter()
             .map(|t| PlanTaskView {
-                title: t.title.clone(),
-                when: t.when.clone(),
-                how: c.text(t.how.expose(), &plan.source, "genomförandeplanens text", diags),
+                title: c.text(&t.title, o, src, "genomförandeplanens rubrik"),
+                when: c.opt(&t.when, o, src, "genomförandeplanens tid (när)"),
+                how: c.opt(t.how.expose(), o, src, "genomförandeplanens text"),
             })
             .collect(),
     }
 }
 
-fn assignment_view(a: &Assignment, c: &Cleaner, diags: &mut Vec<Diagnostic>) -> AssignmentView {
+fn assignment_view(a: &Assignment, c: &Cleaner, o: Option<Owner>) -> AssignmentView {
+    let src = &a.source;
     AssignmentView {
         number: a.number.clone(),
         kind: a.kind.clone(),
-        decision: c.text(a.decision.expose(), &a.source, "uppdragets beslutstext", diags),
-        tasks: a.tasks.clone(),
-        granted_time: a.granted_time.clone(),
+        decision: c.opt(a.decision.expose(), o, src, "uppdragets beslutstext"),
+        tasks: c.list(&a.tasks, o, src, "uppdragets insatser"),
+        granted_time: c.opt(&a.granted_time, o, src, "uppdragets beviljade tid"),
         start_date: a.start_date.map(|d| d.format("%Y-%m-%d").to_string()),
     }
 }
 
-fn order_view(o: &HealthOrder, c: &Cleaner, diags: &mut Vec<Diagnostic>) -> OrderView {
+fn order_view(ord: &HealthOrder, c: &Cleaner, o: Option<Owner>) -> OrderView {
+    let src = &ord.source;
     OrderView {
-        received_date: o.received,
-        received: o.received.format("%Y-%m-%d").to_string(),
-        from: o.from.clone(),
-        action: c.text(&Some(o.action.expose().clone()), &o.source, "beställningens åtgärd", diags).unwrap_or_default(),
+        received_date: ord.received,
+        received: ord.received.format("%Y-%m-%d").to_string(),
+        from: c.opt(&ord.from, o, src, "beställningens avsändare"),
+        action: c.text(ord.action.expose(), o, src, "beställningens åtgärd"),
         key: String::new(),
     }
+}
+
+/// The real views, for the restricted ordinary file (nothing replaced).
+fn open_index() -> &'static Index {
+    static EMPTY: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Index::empty)
 }
 
 fn real_card(p: &Person) -> PersonCard {
@@ -284,55 +314,70 @@ impl<'a> ByPerson<'a> {
     }
 }
 
-pub(super) fn person(p: &Person, by: &ByPerson, diags: &mut Vec<Diagnostic>) -> ClearedPerson {
+/// The views of one person. `fictive_ok` is false when the agreed fictive name would reveal
+/// the real one (the case number prints instead).
+pub(super) fn person(p: &Person, by: &ByPerson, c: &Cleaner, fictive_ok: bool) -> ClearedPerson {
     let protected = p.protection.is_protected();
-    let cleaner = Cleaner { secrets: protected.then(|| secrets_of(p)), person: p };
-    let open = Cleaner { secrets: None, person: p };
+    let o = Some(Owner { person: p });
+    let mut sink = Vec::new();
+    let open = Cleaner { index: open_index(), diags: std::cell::RefCell::new(&mut sink) };
 
     fn of<'m, T>(m: &std::collections::HashMap<&str, Vec<&'m T>>, id: &str) -> Vec<&'m T> {
         m.get(id).cloned().unwrap_or_default()
     }
     let newest = of(&by.plans, &p.id).into_iter().max_by_key(|pl| (pl.version_date, pl.source.line));
     let assignments: Vec<&Assignment> = of(&by.assignments, &p.id).into_iter().filter(|a| !a.is_alarm()).collect();
-    let mut orders: Vec<OrderView> = of(&by.orders, &p.id).into_iter().map(|o| order_view(o, &cleaner, diags)).collect();
+    let mut orders: Vec<OrderView> = of(&by.orders, &p.id).into_iter().map(|ord| order_view(ord, c, o)).collect();
     orders.sort_by(|a, b| (a.received_date, &a.action).cmp(&(b.received_date, &b.action)));
-    for (i, o) in orders.iter_mut().enumerate() {
-        o.key = format!("{}-{}", o.received, i);
+    for (i, ord) in orders.iter_mut().enumerate() {
+        ord.key = format!("{}-{}", ord.received, i);
     }
+    let identity = identity(p, fictive_ok);
 
-    let card = if protected {
-        let mut fictive = real_card(p);
-        fictive.identity = identity(p);
-        fictive.phone = None;
-        fictive.door_code = None;
-        fictive.relatives = Vec::new();
-        fictive.consent_text = cleaner.text(p.consent_text.expose(), &p.source, "samtyckestexten", diags);
-        fictive
+    let mut card = real_card(p);
+    card.consent_text = c.opt(p.consent_text.expose(), o, &p.source, "samtyckestexten");
+    if protected {
+        // The fictive personkort: the printed identity and the real address, nothing else.
+        card.identity = identity.clone();
+        card.phone = None;
+        card.door_code = None;
+        card.relatives = Vec::new();
     } else {
-        real_card(p)
-    };
+        // Relatives of anyone may name a protected person or their relatives.
+        card.relatives = p
+            .relatives
+            .iter()
+            .map(|r| RelativeView {
+                name: c.text(r.name.expose(), o, &r.source, "närståendes namn"),
+                relation: c.opt(r.relation.expose(), o, &r.source, "närståendes relation"),
+                phone: c.opt(r.phone.expose(), o, &r.source, "närståendes telefon"),
+                may_contact: r.may_contact.map(|b| if b { "Ja" } else { "Nej" }),
+            })
+            .collect();
+    }
     let restricted = protected.then(|| RestrictedFile {
         card: real_card(p),
-        plan: newest.map(|pl| plan_view(pl, &open, &mut Vec::new())),
-        assignments: assignments.iter().map(|a| assignment_view(a, &open, &mut Vec::new())).collect(),
+        plan: newest.map(|pl| plan_view(pl, &open, None)),
+        assignments: assignments.iter().map(|a| assignment_view(a, &open, None)).collect(),
     });
     ClearedPerson {
         id: p.id.clone(),
         unit: p.unit.clone(),
         protection: p.protection,
-        identity: identity(p),
+        identity,
         card,
-        plan: newest.map(|pl| plan_view(pl, &cleaner, diags)),
-        assignments: assignments.iter().map(|a| assignment_view(a, &cleaner, diags)).collect(),
+        plan: newest.map(|pl| plan_view(pl, c, o)),
+        assignments: assignments.iter().map(|a| assignment_view(a, c, o)).collect(),
         orders,
         restricted,
         source: p.source.clone(),
     }
 }
 
-pub(super) fn visit(v: &Visit, p: &Person, diags: &mut Vec<Diagnostic>) -> ClearedVisit {
+pub(super) fn visit(v: &Visit, p: &Person, c: &Cleaner, fictive_ok: bool) -> ClearedVisit {
     let protected = p.protection.is_protected();
-    let cleaner = Cleaner { secrets: protected.then(|| secrets_of(p)), person: p };
+    let o = Some(Owner { person: p });
+    let src = &v.source;
     let address = if protected {
         ADDRESS_SEE_FICTIVE_FILE.to_string()
     } else {
@@ -345,11 +390,11 @@ pub(super) fn visit(v: &Visit, p: &Person, diags: &mut Vec<Diagnostic>) -> Clear
         signature: v.signature.clone(),
         person_id: v.person_id.clone(),
         unit: p.unit.clone(),
-        who: identity(p).name,
+        who: identity(p, fictive_ok).name,
         address,
-        key_number: v.key_number.clone(),
-        tasks: v.tasks.clone(),
+        key_number: c.opt(&v.key_number, o, src, "besökets nyckelnummer"),
+        tasks: c.list(&v.tasks, o, src, "besökets insatser"),
         double_staffing: v.double_staffing,
-        note: cleaner.text(v.note.expose(), &v.source, "besökets notering", diags),
+        note: c.opt(v.note.expose(), o, src, "besökets notering"),
     }
 }

@@ -34,6 +34,11 @@ pub enum Reason {
     /// Its gallring date has come.
     #[serde(rename = "gallringsdatum")]
     Expired,
+    /// The person became protected or changed protection level: every earlier printout of
+    /// their documents is to be removed. Listed on the *restricted* gallringslista only;
+    /// `verify` names no one and refers to the enhetschef.
+    #[serde(rename = "skydd_andrat")]
+    ProtectionChanged,
 }
 
 impl Reason {
@@ -44,6 +49,7 @@ impl Reason {
             Reason::PersonLeft => "lamnat_enheten",
             Reason::Dropped => "utgar",
             Reason::Expired => "gallringsdatum",
+            Reason::ProtectionChanged => "skydd_andrat",
         }
     }
 }
@@ -72,6 +78,8 @@ pub struct Ended {
 
 impl Ended {
     pub fn of(e: &Entry, ended: NaiveDate, reason: Reason, by: Option<&Entry>) -> Ended {
+        // A sheet of an earlier identity is never linked to the new series.
+        let by = by.filter(|_| reason != Reason::ProtectionChanged);
         Ended {
             id: e.id.clone(),
             kind: e.kind.clone(),

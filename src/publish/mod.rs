@@ -27,6 +27,7 @@ pub mod batch;
 mod diff;
 pub mod history;
 mod manifest;
+pub mod secret;
 pub mod shred;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -152,6 +153,11 @@ fn check_rel(rel: &str) -> std::io::Result<()> {
 impl Publisher {
     /// Takes the lock on `out` (creating it), reads the published manifest, and prepares an
     /// empty staging generation. Fails with [`PublishError::Locked`] if another run holds it.
+    /// The `.packs` directory (generations, trees, the id secret).
+    pub fn packs_dir(&self) -> PathBuf {
+        self.out.join(PACKS)
+    }
+
     pub fn open(out: &Path) -> Result<Publisher, PublishError> {
         let lock = Self::lock(out)?;
         let packs = out.join(PACKS);
@@ -161,7 +167,11 @@ impl Publisher {
         let mut debris = false;
         for entry in fs::read_dir(&packs).into_iter().flatten().flatten() {
             let p = entry.path();
-            if entry.file_name() != CURRENT && entry.file_name() != TREES && Some(&p) != current.as_ref() {
+            if entry.file_name() != CURRENT
+                && entry.file_name() != TREES
+                && entry.file_name() != secret::FILE
+                && Some(&p) != current.as_ref()
+            {
                 debris = true;
                 let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
             }

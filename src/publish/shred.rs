@@ -60,7 +60,12 @@ pub struct ShredLists<'a> {
 impl<'a> ShredLists<'a> {
     /// What to shred after a run that publishes `new` (with `diff` against the published
     /// manifest), on the service day `date`.
-    pub fn compute(diff: &Diff<'a>, new: &'a Manifest, date: NaiveDate) -> ShredLists<'a> {
+    ///
+    /// `reidentified` holds the person keys of earlier identities: persons who are protected
+    /// now, at their other levels. Their removed sheets go to the unit's *restricted* list
+    /// only ("ta bort alla tidigare utskrifter"): the general list must not link the earlier
+    /// identity to the new id series.
+    pub fn compute(diff: &Diff<'a>, new: &'a Manifest, date: NaiveDate, reidentified: &HashSet<String>) -> ShredLists<'a> {
         let mut lists: BTreeMap<(String, Audience), Vec<Item<'a>>> = BTreeMap::new();
         // Every (unit, audience) the run changed gets a list, even an empty one.
         let touched = diff.new.iter().copied().chain(diff.changed.iter().map(|(_, n)| *n)).chain(diff.removed.iter().copied());
@@ -76,6 +81,15 @@ impl<'a> ShredLists<'a> {
         let present: HashSet<(&str, &str)> =
             new.documents.iter().filter_map(|e| e.person.as_deref().map(|p| (e.unit.as_str(), p))).collect();
         for old in &diff.removed {
+            if old.person.as_deref().is_some_and(|p| reidentified.contains(p)) {
+                lists.entry((old.unit.clone(), Audience::Enhetschef)).or_default().push(Item {
+                    reason: Reason::ProtectionChanged,
+                    old,
+                    new: None,
+                });
+                listed.insert(&old.id);
+                continue;
+            }
             let left = old.person.as_deref().is_some_and(|p| !present.contains(&(old.unit.as_str(), p)));
             let reason = if left { Reason::PersonLeft } else { Reason::Dropped };
             lists.entry((old.unit.clone(), old.audience)).or_default().push(Item { reason, old, new: None });
@@ -201,6 +215,7 @@ fn reason_text(i: &Item) -> String {
         Reason::PersonLeft => "Personen har lämnat enheten".into(),
         Reason::Dropped => "Ingår inte längre i reservpärmen".into(),
         Reason::Expired => format!("Gallringsdatum {}", i.old.gallring),
+        Reason::ProtectionChanged => "Skyddade personuppgifter: ta bort alla tidigare utskrifter".into(),
     }
 }
 
@@ -245,6 +260,11 @@ impl ListJob {
             (Reason::PersonLeft, "Personer som lämnat enheten", "Strimla alla blad om personen."),
             (Reason::Dropped, "Dokument som utgått", "Dokumentet ingår inte längre i reservpärmen."),
             (Reason::Expired, "Gallringsdatum har passerat", "Gallringsdatumet står på varje sida."),
+            (
+                Reason::ProtectionChanged,
+                "Personer som fått skyddade personuppgifter eller ändrad skyddsnivå",
+                "Ta bort alla tidigare utskrifter om personen ur pärmar och skåp och strimla dem. De nya bladen bär det fiktiva namnet eller ärendenumret.",
+            ),
         ]
         .into_iter()
         .filter_map(|(reason, title, note)| {
@@ -362,7 +382,7 @@ mod tests {
         new.documents[0].version = "9".repeat(64);
         new.documents[0].printed = "2026-11-24".into();
         let diff = Diff::between(&old, &new);
-        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"));
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"), &HashSet::new());
         let general = &lists.lists[&("U".to_string(), Audience::Personal)];
         let got: Vec<(Reason, &str)> = general.iter().map(|i| (i.reason, i.old.id.as_str())).collect();
         assert_eq!(
@@ -380,5 +400,27 @@ mod tests {
         let ended = lists.ended();
         assert_eq!(ended.len(), 4, "expired documents stay until gallra");
         assert_eq!(ended.iter().find(|(_, e)| e.id == "GP-1").unwrap().1.superseded_by.as_deref(), Some("9".repeat(64).as_str()));
+    }
+
+    #[test]
+    fn an_earlier_identity_goes_to_the_restricted_list_only() {
+        let rule = "när ny version skrivs ut";
+        let old = Manifest {
+            generated_for: "2026-11-20".into(),
+            documents: vec![
+                entry("GP-1", "U", Audience::Personal, "a", Some("old-key"), rule),
+                entry("PK-1", "U", Audience::Personal, "b", Some("old-key"), rule),
+            ],
+        };
+        let mut new = old.clone();
+        new.documents = vec![entry("GP-9", "U", Audience::Personal, "c", Some("new-key"), rule)];
+        let diff = Diff::between(&old, &new);
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"), &HashSet::from(["old-key".to_string()]));
+        let general = lists.lists.get(&("U".to_string(), Audience::Personal)).cloned().unwrap_or_default();
+        assert!(general.iter().all(|i| i.old.person.as_deref() != Some("old-key")), "{general:?}");
+        let restricted = &lists.lists[&("U".to_string(), Audience::Enhetschef)];
+        assert_eq!(restricted.len(), 2);
+        assert!(restricted.iter().all(|i| i.reason == Reason::ProtectionChanged));
+        assert!(lists.ended().iter().all(|(_, e)| e.superseded_by.is_none()));
     }
 }
