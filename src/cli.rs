@@ -77,6 +77,15 @@ pub struct PrintArgs {
     /// stället för hela packet.
     #[arg(long)]
     pub delta: bool,
+    /// Skriv ut enhetschefens begränsade buntar (begransad/print/) – och bara dem – till
+    /// skrivaren för begränsat material: --printer, annars skrivare_begransad i
+    /// konfigurationen, annars miljövariabeln RESERVPACK_PRINTER_BEGRANSAD. Utan flaggan
+    /// skrivs bara allmänna buntar ut.
+    #[arg(long)]
+    pub begransad: bool,
+    /// Konfigurationsfilen (reservpack.toml) som anger skrivare_begransad.
+    #[arg(long, value_name = "FIL")]
+    pub config: Option<PathBuf>,
     /// Visa lp-kommandona utan att köra dem.
     #[arg(long)]
     pub dry_run: bool,

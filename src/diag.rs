@@ -121,8 +121,15 @@ impl fmt::Display for Diagnostic {
             Severity::Problem | Severity::Fatal => "fel",
         };
         write!(f, "{}: {}: {}", self.location(), word, self.message)?;
-        match &self.value {
-            Some(v) if !self.restricted => write!(f, ", fick \"{}\"", short(v)),
+        if self.restricted {
+            return Ok(());
+        }
+        if let Some(v) = &self.value {
+            write!(f, ", fick \"{}\"", short(v))?;
+        }
+        match &self.person {
+            // The row's own id (an opaque id), for the planner to find the row.
+            Some(p) if self.value.as_deref() != Some(p.as_str()) => write!(f, " (person_id {})", short(p)),
             _ => Ok(()),
         }
     }
@@ -176,6 +183,9 @@ mod tests {
         let mut v = Diagnostic::problem("besok.csv", 5, 8, "kolumnen dubbelbemanning: väntade ja eller nej").with_value("kanske");
         assert_eq!(v.to_string(), "besok.csv:5:8: fel: kolumnen dubbelbemanning: väntade ja eller nej, fick \"kanske\"");
         assert_eq!(v.general_text(), "besok.csv rad 5, fält 8: kolumnen dubbelbemanning: väntade ja eller nej");
+        let p = v.clone().about_person("P000002");
+        assert!(p.to_string().ends_with(", fick \"kanske\" (person_id P000002)"));
+        assert!(!p.general_text().contains("P000002"));
         v.restrict();
         assert!(!v.to_string().contains("kanske"));
     }

@@ -121,7 +121,7 @@ fn duplicate_person_id() {
             std::fs::write(&path, t.replacen(&second, &dup, 1)).unwrap();
         },
         3,
-        &["personer.csv:3:1: fel: person_id P000001 förekommer redan på rad 2"],
+        &["personer.csv:3:1: fel: person_id förekommer redan på rad 2", "\"P000001\""],
     );
 }
 
@@ -133,7 +133,7 @@ fn unknown_person_and_employee_in_a_visit() {
             append(&d.join("besok.csv"), &format!("{DATE};08:00;08:30;NOBODY;P000001;Tillsyn;;nej;"));
         },
         3,
-        &["okänt person_id P999999", "okänd signatur NOBODY"],
+        &["okänt person_id", "\"P999999\"", "okänd signatur", "\"NOBODY\""],
     );
 }
 
@@ -156,7 +156,7 @@ fn visit_outside_shift_is_a_warning() {
     run_case(
         |d| append(&d.join("besok.csv"), &format!("{DATE};23:30;23:45;OLBE;P000001;Tillsyn;;nej;")),
         0,
-        &["varning: besöket 2026-11-24 23:30–23:45 ligger utanför OLBEs pass"],
+        &["varning: besöket ligger utanför medarbetarens pass i Time Care", "OLBE 2026-11-24 23:30–23:45"],
     );
 }
 

@@ -6,6 +6,11 @@
 //! variable `RESERVPACK_PRINTER`, else lp's default destination. `--dry-run` prints the `lp`
 //! commands, one per batch, and sends nothing. Holds the output directory's lock while it
 //! sends (so a run cannot replace the pack halfway); job titles hold no person data.
+//!
+//! General batches only, by default. The enhetschef's restricted batches (`begransad/print/`)
+//! go out only with `--begransad`, and then only they, and only to the printer named for
+//! restricted material (`--printer`, the config's `skrivare_begransad`, or
+//! `RESERVPACK_PRINTER_BEGRANSAD`) — never to a default printer in a print room.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +26,8 @@ use crate::cli;
 
 /// The environment variable naming the default printer.
 pub const PRINTER_ENV: &str = "RESERVPACK_PRINTER";
+/// The environment variable naming the printer for restricted batches.
+pub const RESTRICTED_PRINTER_ENV: &str = "RESERVPACK_PRINTER_BEGRANSAD";
 
 pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
     let manifest_path = args.out.join(PRINT_MANIFEST);
@@ -38,12 +45,29 @@ pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_USAGE);
     }
     let wanted = if args.delta { BatchKind::Delta } else { BatchKind::Full };
+    let audience = if args.begransad { Audience::Enhetschef } else { Audience::Personal };
     let selected: Vec<&BatchRow> = rows
         .iter()
         .filter(|r| args.unit.as_ref().is_none_or(|u| &r.unit == u))
+        .filter(|r| r.audience == audience)
         .filter(|r| kind_of(&r.batch) == Some(wanted))
         .collect();
-    let printer = args.printer.clone().or_else(|| std::env::var(PRINTER_ENV).ok().filter(|p| !p.trim().is_empty()));
+    let env = |name: &str| std::env::var(name).ok().filter(|p| !p.trim().is_empty());
+    let printer = if args.begransad {
+        let configured = match &args.config {
+            Some(path) => reservpack::config::Config::load(Some(path), Path::new("."))?.skrivare_begransad,
+            None => None,
+        };
+        let Some(p) = args.printer.clone().or(configured).or_else(|| env(RESTRICTED_PRINTER_ENV)) else {
+            eprintln!(
+                "fel: ange skrivaren för begränsat material med --printer, skrivare_begransad i konfigurationen (--config) eller {RESTRICTED_PRINTER_ENV}; begränsade buntar skickas aldrig till standardskrivaren"
+            );
+            return Ok(EXIT_USAGE);
+        };
+        Some(p)
+    } else {
+        args.printer.clone().or_else(|| env(PRINTER_ENV))
+    };
 
     if selected.is_empty() {
         eprintln!(

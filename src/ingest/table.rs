@@ -125,8 +125,9 @@ pub fn normalize_header(h: &str) -> String {
     out
 }
 
-/// Decodes a text export: UTF-8 (BOM stripped), else Windows-1252.
-pub(crate) fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
+/// Decodes a text export: UTF-8 (BOM stripped), else Windows-1252, else (a file mixing
+/// both) line by line, with a warning for each line read as Windows-1252.
+pub(crate) fn decode_text(file: &str, bytes: &[u8]) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
         return Err(Diagnostic::fatal(
             file,
@@ -145,13 +146,38 @@ pub(crate) fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Diagnostic
             "filen innehåller NUL-tecken och kan inte läsas som text; väntade en CSV-fil i UTF-8 eller Windows-1252",
         ));
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(_) => {
-            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            Ok(text.into_owned())
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((s.to_string(), Vec::new()));
+    }
+    // Not UTF-8 throughout. A plain Windows-1252 export has no line that is UTF-8 with
+    // non-ASCII characters; a file that has both kinds of line (an export edited by hand, a
+    // stray byte) is decoded line by line, each line in the encoding it decodes in, and
+    // every line read as Windows-1252 is named — never one garble for the whole file.
+    let lines = || bytes.split_inclusive(|&b| b == b'\n');
+    let mixed = lines().any(|l| !l.is_ascii() && std::str::from_utf8(l).is_ok());
+    if !mixed {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+        return Ok((text.into_owned(), Vec::new()));
+    }
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut warnings = Vec::new();
+    for (i, line) in lines().enumerate() {
+        match std::str::from_utf8(line) {
+            Ok(s) => text.push_str(s),
+            Err(e) => {
+                let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(line);
+                text.push_str(&decoded);
+                let col = 1 + line[..e.valid_up_to()].iter().filter(|&&b| b == b';' || b == b',' || b == b'\t').count();
+                warnings.push(Diagnostic::warning(
+                    file,
+                    i as u64 + 1,
+                    col,
+                    "raden är inte giltig UTF-8 som resten av filen och lästes som Windows-1252; kontrollera tecknen (å, ä, ö) på raden och spara filen i en enda teckenkodning",
+                ));
+            }
         }
     }
+    Ok((text, warnings))
 }
 
 /// `sep=X` on the first line (an Excel convention): the delimiter and the byte offset after
@@ -278,7 +304,7 @@ impl Table {
         columns: &[ColumnSpec],
         aliases: &BTreeMap<String, String>,
     ) -> Result<Table, Diagnostic> {
-        let text = decode_text(file, bytes)?;
+        let (text, encoding_warnings) = decode_text(file, bytes)?;
         if text.trim().is_empty() {
             return Err(Diagnostic::fatal(file, 0, 0, "filen är tom; väntade en rubrikrad och rader med data"));
         }
@@ -339,7 +365,7 @@ impl Table {
 
         let width = headers.len();
         let mut rows = Vec::with_capacity(raw_rows.len());
-        let mut diagnostics = Vec::new();
+        let mut diagnostics = encoding_warnings;
         for (line, mut fields) in raw_rows {
             if let Some(extra) = fields.iter().skip(width).position(|f| !f.is_empty()) {
                 diagnostics.push(Diagnostic::problem(
@@ -622,6 +648,20 @@ mod tests {
         let t = parse(b"fornamn;efternamn\n\x80\x96;\x94\n", NAMN).unwrap();
         assert_eq!(values(&t, "fornamn"), [Some("€–".into())]);
         assert_eq!(values(&t, "efternamn"), [Some("\u{201d}".into())]);
+    }
+
+    #[test]
+    fn a_stray_windows_1252_byte_in_a_utf8_file_is_read_per_line_and_named() {
+        let mut bytes = "person_id;namn\nP1;Åke Wahlgren\n".as_bytes().to_vec();
+        bytes.extend_from_slice(b"P2;Ren\xe9e\n");
+        let spec = [ColumnSpec { name: "person_id", required: true }, ColumnSpec { name: "namn", required: true }];
+        let t = Table::parse("x.csv", &bytes, &spec, &BTreeMap::new()).unwrap();
+        let names: Vec<&str> = t.rows().map(|r| r.get("namn").unwrap()).collect();
+        assert_eq!(names, vec!["Åke Wahlgren", "Renée"]);
+        assert_eq!(t.diagnostics().len(), 1);
+        assert_eq!(t.diagnostics()[0].line, 3);
+        assert_eq!(t.diagnostics()[0].col, 2);
+        assert_eq!(t.diagnostics()[0].severity, crate::diag::Severity::Warning);
     }
 
     #[test]

@@ -112,7 +112,8 @@ impl Index {
 
     /// Builds the index of `protected` (keyed by the caller's id, e.g. person_id). `others`
     /// are the names that unprotected people in the dataset bear (clients, their relatives,
-    /// employees, contacts), each a full name as written.
+    /// employees, contacts), each a full name as written; a one-word name, or one holding a
+    /// protected full name, shares nothing.
     pub fn build<'a>(protected: &[(String, Identity)], others: impl IntoIterator<Item = &'a str>) -> Index {
         let common: HashSet<String> = COMMON_WORDS
             .lines()
@@ -153,7 +154,11 @@ impl Index {
         let mut shared: HashSet<String> = HashSet::new();
         for name in others {
             let f = fold(name).text;
-            if full_folded.iter().any(|full| contains_word(&f, full)) {
+            // Only a full name (two parts or more) makes its parts "borne by someone else": a
+            // lone word in a name field may itself be the mention of a protected person.
+            if f.split([' ', '-']).filter(|w| !w.is_empty()).count() < 2
+                || full_folded.iter().any(|full| contains_word(&f, full))
+            {
                 continue;
             }
             shared.extend(f.split([' ', '-']).filter(|w| !w.is_empty()).map(str::to_string));
