@@ -510,3 +510,54 @@ fn print_sends_restricted_batches_only_when_asked() {
     assert!(!restricted.is_empty(), "restricted batches with --begransad");
     assert!(restricted.iter().all(|l| l.contains("begransad") && l.contains("Chefsrum-1")), "only restricted batches: {restricted:?}");
 }
+
+/// Case 5, as the planner and the enhetschef meet it: the nightly run for the NEXT day, and
+/// a `--person` run, after a person became protected. Yesterday's schedules and planerade
+/// besök (kept until their gallring date) showed her real name: no general file may still
+/// do so, and their printouts go on the restricted gallringslista.
+#[test]
+fn case5b_a_change_of_protection_reaches_yesterdays_sheets_and_person_runs() {
+    for person_run in [false, true] {
+        let dir = demo_copy();
+        let d = dir.path();
+        let (out, _) = publish(d);
+        let before: Vec<(String, String)> = documents(out.path())
+            .iter()
+            .filter(|e| e["audience"] == "personal" && e["date"].is_string())
+            .filter(|e| contains_phrase(&raw_text(&out.path().join(e["path"].as_str().unwrap())), "Asta Bengtsson"))
+            .map(|e| (e["id"].as_str().unwrap().to_string(), e["kind"].as_str().unwrap().to_string()))
+            .collect();
+        assert!(!before.is_empty(), "some dated sheet showed her name");
+        let mut persons = Table::read(&d.join("personer.csv"));
+        let row = persons.find("person_id", NEIGHBOUR);
+        persons.set(row, "skydd", "skyddad_folkbokforing");
+        persons.set(row, "fiktivt_namn", "Signe Kvarnlund");
+        persons.write(&d.join("personer.csv"));
+        let (i, o) = (d.to_str().unwrap(), out.path().to_str().unwrap());
+        let o2 = if person_run {
+            run(&["generate", "--input", i, "--out", o, "--date", DATE, "--person", NEIGHBOUR])
+        } else {
+            run(&["generate", "--input", i, "--out", o, "--date", "2026-11-25"])
+        };
+        assert!(matches!(o2.status.code(), Some(0) | Some(3)), "published: {}", text(&o2));
+        let asta = {
+            let mut id = Identity::new("P000002 (ny skyddad)");
+            id.full_name("Asta", "Bengtsson");
+            id.personnummer("19480123-4768");
+            id.phone("072-563 70 34");
+            vec![id]
+        };
+        let found = scan_all(&general_artifacts(out.path()), &[&o2], &asta);
+        assert!(found.is_empty(), "person run {person_run}: {found:?}");
+        let restricted = String::from_utf8_lossy(&std::fs::read(out.path().join("HT-NORR/begransad/gallringslista.csv")).unwrap()).into_owned();
+        // The next day's run carries yesterday's sheets: they move to the restricted side. A
+        // run for the same day makes the unit's dated sheets again (the person run widens to
+        // the unit): the old versions are superseded like any unit document, naming no one.
+        for (id, kind) in before.iter().filter(|_| !person_run) {
+            assert!(restricted.contains(id.as_str()), "the restricted list names the {kind} {id}");
+            assert!(!documents(out.path()).iter().any(|e| e["id"] == id.as_str()), "{id} is no longer a general document");
+        }
+        let general = String::from_utf8_lossy(&std::fs::read(out.path().join("HT-NORR/gallringslista.csv")).unwrap()).into_owned();
+        assert!(!general.contains("Bengtsson"), "person run {person_run}: {general}");
+    }
+}

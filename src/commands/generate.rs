@@ -171,12 +171,36 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let planned: HashSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
     let mut replaced = Manifest { generated_for: previous.generated_for.clone(), documents: Vec::new() };
     let carrying = Instant::now();
+    // Units where a person became protected (or changed level) in this run: their dated
+    // sheets of other days still show the earlier identity. They move to the enhetschef's
+    // folder (the digital copy is kept, restricted), and their printouts go on the
+    // restricted gallringslista with every other sheet of the earlier identity.
+    let affected: HashSet<String> = previous
+        .documents
+        .iter()
+        .filter(|e| e.person.as_ref().is_some_and(|k| reidentified.contains(k)))
+        .map(|e| e.unit.clone())
+        .collect();
+    let mut earlier_sheets: HashSet<String> = HashSet::new();
     for e in std::mem::take(&mut previous.documents) {
-        if !planned.contains(e.id.as_str()) && run_scope.carries(&e) && publisher.keep(&e.path).is_ok() {
-            documents.push(e);
-        } else {
-            replaced.documents.push(e);
+        if !planned.contains(e.id.as_str()) && run_scope.carries(&e) {
+            if e.date.is_some() && e.audience == plan::Audience::Personal && affected.contains(&e.unit) {
+                let moved = restricted_copy(&e);
+                let bytes = publisher.current_path(&e.path).map(std::fs::read).transpose()?;
+                if let Some(bytes) = bytes {
+                    publisher.write(&moved.path, &bytes)?;
+                    documents.push(moved);
+                }
+                earlier_sheets.insert(e.id.clone());
+                replaced.documents.push(e);
+                continue;
+            }
+            if publisher.keep(&e.path).is_ok() {
+                documents.push(e);
+                continue;
+            }
         }
+        replaced.documents.push(e);
     }
     tracing::debug!("oförändrade dokument förda över: {} ms", carrying.elapsed().as_millis());
     documents.sort_by(|a, b| (&a.unit, a.audience, &a.kind, &a.path).cmp(&(&b.unit, b.audience, &b.kind, &b.path)));
@@ -195,7 +219,8 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     // new generation and so are published, or not, together with the documents.
     // - Gallringslistor and history (issue 6): what this run made obsolete.
     phase.done("manifest");
-    let shred = ShredLists::compute(&diff, &manifest, date, &reidentified);
+    let earlier = reservpack::publish::shred::Earlier { person_keys: reidentified, sheets: earlier_sheets };
+    let shred = ShredLists::compute(&diff, &manifest, date, &earlier);
     let unit_names: HashMap<String, String> = all_units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
     let shred_lists = shred.write(&publisher, &renderer, &unit_names, &published_units, threads)?;
     history::record(&publisher, shred.ended(), date)?;
@@ -271,9 +296,24 @@ impl RunScope {
         let days: HashSet<String> = days.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
         let kind = if let Some(p) = &args.person {
             let keys: HashSet<String> = ids.person_keys(p).into_iter().collect();
-            let mut units: HashSet<String> = data.persons.iter().filter(|x| &x.id == p).map(|x| x.unit.clone()).collect();
-            units.extend(previous.documents.iter().filter(|e| e.person.as_ref().is_some_and(|k| keys.contains(k))).map(|e| e.unit.clone()));
-            ScopeKind::Person { id: p.clone(), keys, units }
+            let person = data.persons.iter().find(|x| &x.id == p);
+            let mut units: HashSet<String> = person.map(|x| x.unit.clone()).into_iter().collect();
+            let mut earlier = false;
+            for e in previous.documents.iter().filter(|e| e.person.as_ref().is_some_and(|k| keys.contains(k))) {
+                units.insert(e.unit.clone());
+                earlier |= person.is_some_and(|x| x.protection.is_protected() && e.person.as_ref() != Some(&ids.person_key(p, x.protection)));
+            }
+            if earlier {
+                // The person became protected or changed level: the unit's schedules and lists
+                // show them too, so the whole unit (or pack) is made again.
+                eprintln!("Personens skydd har ändrats: {} skapas om.", if units.len() == 1 { "hela enheten" } else { "hela packet" });
+                match units.iter().next() {
+                    Some(u) if units.len() == 1 => ScopeKind::Unit(u.clone()),
+                    _ => ScopeKind::All,
+                }
+            } else {
+                ScopeKind::Person { id: p.clone(), keys, units }
+            }
         } else if let Some(u) = &args.unit {
             ScopeKind::Unit(u.clone())
         } else {
@@ -357,6 +397,20 @@ impl RunScope {
             // Everything but this person's documents stays; theirs not planned now are removed.
             ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)),
         }
+    }
+}
+
+/// A dated general sheet that showed an earlier identity, as kept in the enhetschef's folder:
+/// a new opaque id (the old one is ended in the history), a restricted path and place.
+fn restricted_copy(e: &Entry) -> Entry {
+    let id = plan::doc_id(&e.kind, &e.unit, &format!("{}\u{0}begransad", e.id));
+    Entry {
+        path: format!("{}/begransad/{}/{id}.pdf", plan::path_component(&e.unit), e.kind),
+        id,
+        audience: plan::Audience::Enhetschef,
+        storage: "Enhetschefens dokumentskåp (endast enhetschef)".into(),
+        person: None,
+        ..e.clone()
     }
 }
 

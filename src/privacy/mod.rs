@@ -140,14 +140,35 @@ fn clear_with(data: Dataset, date: NaiveDate, index: &Index) -> (Cleared, Vec<Di
             r
         })
         .collect();
+    // Staff records and Time Care shifts print too (phone lists, schedules).
+    let employees = data
+        .employees
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            let src = e.source.clone();
+            e.role = cleaner.opt(&e.role, None, &src, "medarbetarens roll");
+            e
+        })
+        .collect();
+    let shifts = data
+        .shifts
+        .iter()
+        .map(|sh| {
+            let mut sh = sh.clone();
+            let src = sh.source.clone();
+            sh.label = cleaner.opt(&sh.label, None, &src, "passets namn");
+            sh
+        })
+        .collect();
     drop(by_id);
     drop(cleaner);
     diags.extend(scrubbed);
     let cleared = Cleared {
         date,
         units: data.units,
-        employees: data.employees,
-        shifts: data.shifts,
+        employees,
+        shifts,
         contacts,
         routines,
         persons,

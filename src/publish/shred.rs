@@ -40,6 +40,21 @@ const STORAGE_GENERAL: &str = "Med utskriften; sedan dokumentskåp (aktskåp) ti
 const STORAGE_RESTRICTED: &str = "Enhetschefens dokumentskåp (endast enhetschef)";
 const GALLRING_TEXT: &str = "när bladen är strimlade och listan avprickad";
 
+/// The earlier identity of persons who became protected or changed level in a run.
+#[derive(Debug, Default)]
+pub struct Earlier {
+    /// Their person keys at their other levels (their old folder documents).
+    pub person_keys: HashSet<String>,
+    /// Ids of the unit's dated sheets that showed them and moved to the restricted folder.
+    pub sheets: HashSet<String>,
+}
+
+impl Earlier {
+    fn holds(&self, e: &Entry) -> bool {
+        self.sheets.contains(&e.id) || e.person.as_ref().is_some_and(|p| self.person_keys.contains(p))
+    }
+}
+
 /// One printed document to shred.
 #[derive(Clone, Debug)]
 pub struct Item<'a> {
@@ -61,11 +76,11 @@ impl<'a> ShredLists<'a> {
     /// What to shred after a run that publishes `new` (with `diff` against the published
     /// manifest), on the service day `date`.
     ///
-    /// `reidentified` holds the person keys of earlier identities: persons who are protected
-    /// now, at their other levels. Their removed sheets go to the unit's *restricted* list
-    /// only ("ta bort alla tidigare utskrifter"): the general list must not link the earlier
-    /// identity to the new id series.
-    pub fn compute(diff: &Diff<'a>, new: &'a Manifest, date: NaiveDate, reidentified: &HashSet<String>) -> ShredLists<'a> {
+    /// `earlier` holds the sheets of earlier identities (persons who are protected now, at
+    /// their other levels). Those removed go to the unit's *restricted* list only ("ta bort
+    /// alla tidigare utskrifter"): the general list must not link the earlier identity to the
+    /// new id series.
+    pub fn compute(diff: &Diff<'a>, new: &'a Manifest, date: NaiveDate, earlier: &Earlier) -> ShredLists<'a> {
         let mut lists: BTreeMap<(String, Audience), Vec<Item<'a>>> = BTreeMap::new();
         // Every (unit, audience) the run changed gets a list, even an empty one.
         let touched = diff.new.iter().copied().chain(diff.changed.iter().map(|(_, n)| *n)).chain(diff.removed.iter().copied());
@@ -81,7 +96,7 @@ impl<'a> ShredLists<'a> {
         let present: HashSet<(&str, &str)> =
             new.documents.iter().filter_map(|e| e.person.as_deref().map(|p| (e.unit.as_str(), p))).collect();
         for old in &diff.removed {
-            if old.person.as_deref().is_some_and(|p| reidentified.contains(p)) {
+            if earlier.holds(old) {
                 lists.entry((old.unit.clone(), Audience::Enhetschef)).or_default().push(Item {
                     reason: Reason::ProtectionChanged,
                     old,
@@ -382,7 +397,7 @@ mod tests {
         new.documents[0].version = "9".repeat(64);
         new.documents[0].printed = "2026-11-24".into();
         let diff = Diff::between(&old, &new);
-        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"), &HashSet::new());
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"), &Earlier::default());
         let general = &lists.lists[&("U".to_string(), Audience::Personal)];
         let got: Vec<(Reason, &str)> = general.iter().map(|i| (i.reason, i.old.id.as_str())).collect();
         assert_eq!(
@@ -415,7 +430,8 @@ mod tests {
         let mut new = old.clone();
         new.documents = vec![entry("GP-9", "U", Audience::Personal, "c", Some("new-key"), rule)];
         let diff = Diff::between(&old, &new);
-        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"), &HashSet::from(["old-key".to_string()]));
+        let earlier = Earlier { person_keys: HashSet::from(["old-key".to_string()]), sheets: HashSet::new() };
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-24"), &earlier);
         let general = lists.lists.get(&("U".to_string(), Audience::Personal)).cloned().unwrap_or_default();
         assert!(general.iter().all(|i| i.old.person.as_deref() != Some("old-key")), "{general:?}");
         let restricted = &lists.lists[&("U".to_string(), Audience::Enhetschef)];
