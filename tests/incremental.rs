@@ -552,7 +552,8 @@ fn killing_generate_at_any_point_never_loses_the_pack() {
     assert_whole(out.path());
     let packs: Vec<String> =
         std::fs::read_dir(out.path().join(".packs")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(packs.len(), 3, "current, its generation and the trees: {packs:?}");
+    assert_eq!(packs.len(), 4, "current, its generation, the trees and the pack's id secret: {packs:?}");
+    assert!(packs.iter().any(|p| p == "id_nyckel"), "{packs:?}");
     // Every file kept under `.packs/trees` is reachable from the published pack.
     let reachable: BTreeSet<PathBuf> = files(&out.path().join(".packs/current")).iter().map(|f| std::fs::canonicalize(f).unwrap()).collect();
     let mut stack = vec![std::fs::canonicalize(out.path().join(".packs/trees")).unwrap()];

@@ -430,10 +430,16 @@ fn a_person_run_keeps_the_delta_batches_of_other_units() {
 
 #[test]
 fn two_runs_give_identical_batches() {
+    // Two fresh packs share their id secret (`id_nyckel_fil`): then every byte agrees.
+    let input = demo_copy();
+    std::fs::write(input.path().join("nyckel.bin"), [3u8; 32]).unwrap();
+    std::fs::write(input.path().join("reservpack.toml"), "id_nyckel_fil = \"nyckel.bin\"\n").unwrap();
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    generate_demo(a.path());
-    generate_demo(b.path());
+    for out in [a.path(), b.path()] {
+        let o = generate(input.path(), out, &[]);
+        assert_eq!(o.status.code(), Some(0), "generate failed: {}", text(&o));
+    }
     let ra = print_manifest(a.path());
     let rb = print_manifest(b.path());
     assert_eq!(std::fs::read(a.path().join("print-manifest.csv")).unwrap(), std::fs::read(b.path().join("print-manifest.csv")).unwrap());
@@ -467,21 +473,40 @@ fn print_dry_run_prints_one_lp_command_per_batch() {
     };
     let o = bin().args(["print", "--out", o_str, "--printer", "Utskriftsrum-1", "--dry-run"]).env_remove("RESERVPACK_PRINTER").output().unwrap();
     let cmds = lines(&o);
-    let full: Vec<&Row> = rows.iter().filter(|r| r.batch.contains("/full-")).collect();
-    assert_eq!(cmds.len(), full.len(), "one lp command per full batch: {cmds:?}");
+    // General batches only by default (issue 12): restricted ones need --begransad.
+    let full: Vec<&Row> = rows.iter().filter(|r| r.batch.contains("/full-") && r.audience == "personal").collect();
+    assert_eq!(cmds.len(), full.len(), "one lp command per general full batch: {cmds:?}");
     for (cmd, row) in cmds.iter().zip(&full) {
         assert!(cmd.starts_with("lp -d Utskriftsrum-1 "), "{cmd}");
         assert!(cmd.contains("-o sides=two-sided-long-edge"), "duplex: {cmd}");
         assert!(cmd.ends_with(&out.path().join(&row.batch).display().to_string()), "{cmd}");
-        if row.audience == "enhetschef" {
-            assert!(cmd.contains("BEGRÄNSAD"), "a restricted batch is titled so: {cmd}");
-        }
+        assert!(!cmd.contains("begransad"), "{cmd}");
     }
+    let o = bin()
+        .args(["print", "--out", o_str, "--printer", "Chef-1", "--begransad", "--dry-run"])
+        .env_remove("RESERVPACK_PRINTER")
+        .output()
+        .unwrap();
+    let cmds = lines(&o);
+    let restricted: Vec<&Row> = rows.iter().filter(|r| r.batch.contains("/full-") && r.audience == "enhetschef").collect();
+    assert_eq!(cmds.len(), restricted.len(), "one lp command per restricted full batch: {cmds:?}");
+    for (cmd, row) in cmds.iter().zip(&restricted) {
+        assert!(cmd.starts_with("lp -d Chef-1 ") && cmd.contains("BEGRÄNSAD"), "a restricted batch is titled so: {cmd}");
+        assert!(cmd.ends_with(&out.path().join(&row.batch).display().to_string()), "{cmd}");
+    }
+    // --begransad never goes to a default printer.
+    let o = bin()
+        .args(["print", "--out", o_str, "--begransad", "--dry-run"])
+        .env_remove("RESERVPACK_PRINTER")
+        .env_remove("RESERVPACK_PRINTER_BEGRANSAD")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 
     // --delta: the delta batches; --unit: one unit; the printer from RESERVPACK_PRINTER.
     let o = bin().args(["print", "--out", o_str, "--delta", "--unit", "VB-LINDEN", "--dry-run"]).env("RESERVPACK_PRINTER", "Rum-2").output().unwrap();
     let cmds = lines(&o);
-    let want: Vec<&Row> = rows.iter().filter(|r| r.batch.contains("/delta-") && r.unit == "VB-LINDEN").collect();
+    let want: Vec<&Row> = rows.iter().filter(|r| r.batch.contains("/delta-") && r.unit == "VB-LINDEN" && r.audience == "personal").collect();
     assert_eq!(cmds.len(), want.len());
     assert!(cmds.iter().all(|c| c.starts_with("lp -d Rum-2 ") && c.contains("VB-LINDEN/") && c.contains("/delta-")), "{cmds:?}");
 

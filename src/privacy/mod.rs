@@ -196,13 +196,27 @@ pub fn redact(diags: &mut [Diagnostic], data_restricted: &HashSet<String>, clear
                 d.unit = Some(unit.to_string());
             }
         }
-        if let Some(v) = &d.value {
-            let digits = v.chars().filter(char::is_ascii_digit).count();
-            if digits >= 10 || index.scrub(v, None).hit {
-                d.value = None;
-            }
+        if d.value.as_deref().is_some_and(|v| looks_like_personnummer(v) || index.scrub(v, None).hit) {
+            d.value = None;
         }
     }
+}
+
+/// Whether a text holds something shaped like a personnummer: ten or more digits in a row,
+/// joined at most by `-` or `+` (a date and a time, "2026-11-24 23:30", is not).
+fn looks_like_personnummer(v: &str) -> bool {
+    let mut run = 0;
+    for c in v.chars() {
+        if c.is_ascii_digit() {
+            run += 1;
+            if run >= 10 {
+                return true;
+            }
+        } else if !matches!(c, '-' | '+') || run == 0 {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// Checks a person's protection; returns whether their fictive name may be printed.
