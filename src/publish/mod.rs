@@ -22,6 +22,18 @@
 //! An advisory lock (flock on `out/.lock`, which holds the running pid and command) refuses
 //! a second concurrent run and is released by the kernel if a run dies. Folders are 0700
 //! and files 0600 (personal data).
+//!
+//! Confinement (issue 13). `out/` may be a shared place, so nothing there is trusted before
+//! it is checked, and nothing outside it is ever written, renamed or deleted. The lock is
+//! opened without following a link (`O_NOFOLLOW`) and must be a regular file with one name.
+//! `.packs` must be a real folder holding only what the tool puts there: `current` (a link
+//! to a generation folder in `.packs`, by its bare name), `current.new` (a killed run's),
+//! `trees` (a real folder of real generation folders), generation folders `gen-…`, and the
+//! pack's secret `id_nyckel` (a regular file). The published generation holds regular files
+//! and links that lead into `trees/`; the visible names in `out/` are absent or the tool's
+//! own links through `current`. Deeper in the trees only links into `trees/` are followed,
+//! and a folder is deleted only when the path to it holds no link. Anything else is a
+//! [`PublishError::Foreign`] naming its path (exit 1), raised before anything is changed.
 
 pub mod batch;
 mod diff;
@@ -48,6 +60,12 @@ const TREES: &str = "trees";
 /// `trees/`; empty for the generation's own first-level links), a tab, and the folder it
 /// links to (below `trees/`) — every link the generation reaches, shared ones too.
 const ROOTS: &str = ".roots";
+/// A killed run's new `current` link, not yet renamed over the old one.
+const NEW_CURRENT: &str = "current.new";
+/// The pack's secret for keyed ids (a regular file, 0600), tolerated in `.packs`.
+const ID_KEY: &str = "id_nyckel";
+/// Every generation folder's name starts with this.
+const GENERATION: &str = "gen-";
 
 /// (where a link is, the tree folder it links to), both below `trees/`.
 type Links = BTreeSet<(String, String)>;
@@ -72,6 +90,131 @@ pub enum PublishError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: manifestet kan inte läsas: {message}")]
     Manifest { path: PathBuf, message: String },
+    /// A link or file under `out/` that the tool did not put there (issue 13).
+    #[error(
+        "{path}: {what}. Utkatalogen får bara innehålla reservpacks egna filer och länkar; inget har ändrats. Ta bort det som inte hör dit (eller välj en annan --out) och kör igen"
+    )]
+    Foreign { path: PathBuf, what: String },
+}
+
+fn foreign(path: &Path, what: impl Into<String>) -> PublishError {
+    PublishError::Foreign { path: path.to_path_buf(), what: what.into() }
+}
+
+/// What a file the tool did not expect is, for [`PublishError::Foreign`].
+fn unexpected(t: fs::FileType) -> String {
+    if t.is_symlink() {
+        "är en symbolisk länk som reservpack inte har gjort".into()
+    } else if t.is_dir() {
+        "är en katalog som reservpack inte har gjort".into()
+    } else if t.is_file() {
+        "är en fil som reservpack inte har gjort".into()
+    } else {
+        format!("är {}, som reservpack inte har gjort", crate::confine::kind_of(t))
+    }
+}
+
+fn is_generation_name(name: &str) -> bool {
+    name.len() > GENERATION.len() && name.starts_with(GENERATION) && !name.contains('/')
+}
+
+/// `out/.packs` as checked: it holds only what the tool puts there.
+struct Store {
+    packs: PathBuf,
+    /// The published generation's folder (a real folder in `.packs`, named by `current`).
+    current: Option<PathBuf>,
+    /// `trees/`, links resolved, if it exists.
+    trees_real: Option<PathBuf>,
+    /// Generations and a `current.new` link that killed runs left.
+    debris: Vec<PathBuf>,
+}
+
+impl Store {
+    /// Checks `out/.packs`, the published generation's first level and the visible names in
+    /// `out/`; fails with [`PublishError::Foreign`] on anything the tool did not put there.
+    fn check(out: &Path) -> Result<Store, PublishError> {
+        let packs = out.join(PACKS);
+        let mut store = Store { packs: packs.clone(), current: None, trees_real: None, debris: Vec::new() };
+        match fs::symlink_metadata(&packs) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(store),
+            Err(e) => return Err(io(&packs)(e)),
+            Ok(m) if !m.file_type().is_dir() => return Err(foreign(&packs, unexpected(m.file_type()))),
+            Ok(_) => {}
+        }
+        let mut generations = Vec::new();
+        for entry in fs::read_dir(&packs).map_err(io(&packs))? {
+            let entry = entry.map_err(io(&packs))?;
+            let path = entry.path();
+            let t = entry.file_type().map_err(io(&path))?;
+            match entry.file_name().to_str().unwrap_or_default() {
+                CURRENT if t.is_symlink() => {
+                    let target = fs::read_link(&path).map_err(io(&path))?;
+                    let generation = target.to_str().filter(|n| is_generation_name(n)).map(|n| packs.join(n));
+                    match generation.filter(|g| fs::symlink_metadata(g).is_ok_and(|m| m.file_type().is_dir())) {
+                        Some(g) => store.current = Some(g),
+                        None => return Err(foreign(&path, "pekar inte på en av reservpacks egna generationer i .packs")),
+                    }
+                }
+                NEW_CURRENT if t.is_symlink() => store.debris.push(path),
+                TREES if t.is_dir() => {
+                    for g in fs::read_dir(&path).map_err(io(&path))? {
+                        let g = g.map_err(io(&path))?;
+                        let gt = g.file_type().map_err(io(&g.path()))?;
+                        if !(gt.is_dir() && g.file_name().to_str().is_some_and(is_generation_name)) {
+                            return Err(foreign(&g.path(), unexpected(gt)));
+                        }
+                    }
+                    store.trees_real = Some(fs::canonicalize(&path).map_err(io(&path))?);
+                }
+                ID_KEY if t.is_file() => {}
+                name if is_generation_name(name) && t.is_dir() => generations.push(path),
+                _ => return Err(foreign(&path, unexpected(t))),
+            }
+        }
+        store.debris.extend(generations.into_iter().filter(|g| Some(g) != store.current.as_ref()));
+        if let Some(generation) = &store.current {
+            for entry in fs::read_dir(generation).map_err(io(generation))? {
+                let entry = entry.map_err(io(generation))?;
+                let path = entry.path();
+                let t = entry.file_type().map_err(io(&path))?;
+                if t.is_symlink() {
+                    if store.own_tree(&path).is_none() {
+                        return Err(foreign(&path, "är en länk som inte leder till packets egna mappar i .packs/trees"));
+                    }
+                } else if !t.is_file() {
+                    return Err(foreign(&path, unexpected(t)));
+                }
+                own_visible(out, &entry.file_name())?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Where the link `link` leads, if that is a folder in `trees/`.
+    fn own_tree(&self, link: &Path) -> Option<PathBuf> {
+        let real = fs::canonicalize(link).ok()?;
+        (real.starts_with(self.trees_real.as_ref()?) && real.is_dir()).then_some(real)
+    }
+}
+
+/// Whether `out/<name>` exists as the tool's own link through `current` (a hidden name is
+/// not made visible); a planted link or file there is [`PublishError::Foreign`].
+fn own_visible(out: &Path, name: &std::ffi::OsStr) -> Result<bool, PublishError> {
+    if name.to_string_lossy().starts_with('.') {
+        return Ok(false);
+    }
+    let visible = out.join(name);
+    match fs::symlink_metadata(&visible) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io(&visible)(e)),
+        Ok(m) if m.file_type().is_symlink() && fs::read_link(&visible).is_ok_and(|t| t == visible_target(name)) => Ok(true),
+        Ok(_) => Err(foreign(&visible, format!("är inte reservpacks egen länk till {}", visible_target(name).display()))),
+    }
+}
+
+/// The target of the visible link `out/<name>`.
+fn visible_target(name: &std::ffi::OsStr) -> PathBuf {
+    Path::new(PACKS).join(CURRENT).join(name)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -121,6 +264,8 @@ struct Staged {
     kept: BTreeMap<String, HashSet<String>>,
     /// The files of each published first-level folder (read when first needed).
     listing: HashMap<String, HashSet<String>>,
+    /// A link or special file found in a published folder, which the tool did not make.
+    foreign: Option<PathBuf>,
 }
 
 /// A run's hold on an output directory: the lock, the current generation, the new one.
@@ -130,6 +275,10 @@ pub struct Publisher {
     name: String,
     stage: PathBuf,
     trees: PathBuf,
+    /// `out/.packs`, checked.
+    packs: PathBuf,
+    /// `trees/` with links resolved (links in the pack are followed only into it).
+    trees_real: Option<PathBuf>,
     current: Option<PathBuf>,
     /// The published manifest, read on another thread while the run reads its input.
     previous: Option<std::thread::JoinHandle<Result<Manifest, PublishError>>>,
@@ -154,19 +303,14 @@ impl Publisher {
     /// empty staging generation. Fails with [`PublishError::Locked`] if another run holds it.
     pub fn open(out: &Path) -> Result<Publisher, PublishError> {
         let lock = Self::lock(out)?;
-        let packs = out.join(PACKS);
-        let current = fs::read_link(packs.join(CURRENT)).ok().map(|t| packs.join(t));
+        let Store { packs, current, trees_real, debris } = Store::check(out)?;
         // Remove what killed runs left: other generations (a run makes its generation's folder
         // before it writes anything), and then the trees the current one does not use.
-        let mut debris = false;
-        for entry in fs::read_dir(&packs).into_iter().flatten().flatten() {
-            let p = entry.path();
-            if entry.file_name() != CURRENT && entry.file_name() != TREES && Some(&p) != current.as_ref() {
-                debris = true;
-                let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
-            }
+        // (`remove_dir_all` removes a link, never what it leads to.)
+        for p in &debris {
+            let _ = fs::remove_dir_all(p).or_else(|_| fs::remove_file(p));
         }
-        if debris {
+        if !debris.is_empty() {
             collect_trees(&packs, current.as_deref(), None);
         }
         let previous = current.as_ref().map(|dir| {
@@ -180,6 +324,8 @@ impl Publisher {
             _lock: lock,
             stage: packs.join(&name),
             trees: packs.join(TREES).join(&name),
+            packs,
+            trees_real,
             name,
             current,
             previous,
@@ -189,14 +335,35 @@ impl Publisher {
 
     /// Takes the lock only (for commands that change the pack without a new generation).
     /// The lock file then holds the pid and what runs, so a refused run can name it.
+    /// The lock file is opened without following a link and must be a regular file with no
+    /// other name (a hard link to someone's file would be emptied): else [`PublishError::Foreign`].
     pub fn lock(out: &Path) -> Result<File, PublishError> {
         create_dir_private(out).map_err(io(out))?;
         let path = out.join(".lock");
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(&path).map_err(io(&path))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(&path)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => foreign(&path, "är en symbolisk länk; låset öppnas aldrig genom en länk"),
+                _ => PublishError::Io { path: path.clone(), source: e },
+            })?;
+        let meta = file.metadata().map_err(io(&path))?;
+        if !meta.file_type().is_file() {
+            return Err(foreign(&path, unexpected(meta.file_type())));
+        }
+        if std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
+            return Err(foreign(&path, "har fler namn än ett (en hård länk till en annan fil)"));
+        }
         match file.try_lock_exclusive() {
             Ok(true) => {}
             Ok(false) => {
-                let text = fs::read_to_string(&path).unwrap_or_default();
+                let mut text = String::new();
+                let _ = std::io::Read::read_to_string(&mut std::io::Read::take(&file, 4096), &mut text);
                 let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
                 let holder = match (lines.next(), lines.next()) {
                     (Some(pid), Some(what)) => format!("pid {pid}: {what}"),
@@ -223,6 +390,11 @@ impl Publisher {
                 Err(_) => Err(PublishError::Manifest { path: self.out.join("manifest.json"), message: "internt fel vid läsningen".into() }),
             },
         }
+    }
+
+    /// `out/.packs`, checked when the run began (for the pack's own files, such as its secret).
+    pub fn packs_dir(&self) -> &Path {
+        &self.packs
     }
 
     /// Where a file of the current (published) generation lives, for reading.
@@ -299,8 +471,15 @@ impl Publisher {
     }
 
     fn listing<'s>(&self, staged: &'s mut Staged, first: &str) -> &'s HashSet<String> {
-        staged.listing.entry(first.to_string()).or_insert_with(|| match &self.current {
-            Some(c) => list_files(&c.join(first)),
+        let Staged { listing, foreign, .. } = staged;
+        listing.entry(first.to_string()).or_insert_with(|| match &self.current {
+            Some(c) => {
+                let (files, planted) = list_files(&c.join(first), self.trees_real.as_deref());
+                if foreign.is_none() {
+                    *foreign = planted.into_iter().next();
+                }
+                files
+            }
             None => HashSet::new(),
         })
     }
@@ -354,6 +533,9 @@ impl Publisher {
     /// whole, otherwise made anew. Returns the tree folders it links to (relative to `trees/`).
     fn assemble(&self) -> Result<Assembled, PublishError> {
         let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|e| e.into_inner()));
+        if let Some(path) = &staged.foreign {
+            return Err(foreign(path, "är en länk eller fil i packet som reservpack inte har gjort; den följs inte"));
+        }
         create_dir_private(&self.stage).map_err(io(&self.stage))?;
         let trees_root = fs::canonicalize(self.out.join(PACKS).join(TREES)).ok();
         let mut made = Assembled {
@@ -432,24 +614,22 @@ impl Publisher {
         write_private(&mpath, &manifest.to_json()).map_err(io(&mpath))?;
         File::open(&mpath).and_then(|f| f.sync_all()).map_err(io(&mpath))?;
         lap("manifest");
-        let packs = self.out.join(PACKS);
+        let packs = self.packs.clone();
         // The visible names: fixed links through `current` for every top-level entry
         // (hidden ones, such as `.history`, are read through `.packs/current`). Made before
         // the switch, so a pack is never published without them; a new one dangles until then.
         let mut made: Vec<PathBuf> = Vec::new();
         let switched = (|| {
             for entry in fs::read_dir(&self.stage).map_err(io(&self.stage))?.flatten() {
-                if entry.file_name().to_string_lossy().starts_with('.') {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with('.') || own_visible(&self.out, &name)? {
                     continue;
                 }
-                let visible = self.out.join(entry.file_name());
-                if fs::symlink_metadata(&visible).is_err() {
-                    let target = Path::new(PACKS).join(CURRENT).join(entry.file_name());
-                    std::os::unix::fs::symlink(&target, &visible).map_err(io(&visible))?;
-                    made.push(visible);
-                }
+                let visible = self.out.join(&name);
+                std::os::unix::fs::symlink(visible_target(&name), &visible).map_err(io(&visible))?;
+                made.push(visible);
             }
-            let tmp_link = packs.join(format!("{CURRENT}.new"));
+            let tmp_link = packs.join(NEW_CURRENT);
             let _ = fs::remove_file(&tmp_link);
             std::os::unix::fs::symlink(&self.name, &tmp_link).map_err(io(&tmp_link))?;
             File::open(&packs).and_then(|d| d.sync_all()).map_err(io(&packs))?;
@@ -475,8 +655,8 @@ impl Publisher {
         if let Ok(entries) = fs::read_dir(&self.out) {
             for entry in entries.flatten() {
                 let p = entry.path();
-                let is_link = fs::symlink_metadata(&p).map(|m| m.file_type().is_symlink()).unwrap_or(false);
-                if is_link && fs::metadata(&p).is_err() {
+                let own = fs::read_link(&p).is_ok_and(|t| t == visible_target(&entry.file_name()));
+                if own && fs::metadata(&p).is_err() {
                     let _ = fs::remove_file(&p);
                 }
             }
@@ -626,7 +806,12 @@ impl Build<'_> {
 fn read_links(generation: &Path) -> Option<Links> {
     let text = fs::read_to_string(generation.join(ROOTS)).ok()?;
     // A line of another form: not an index this code wrote (the caller then walks the trees).
-    text.lines().filter(|l| !l.is_empty()).map(|l| l.split_once('\t').map(|(a, t)| (a.to_string(), t.to_string()))).collect()
+    // A path that leaves `trees/` (or is not one this code wrote) is no index either.
+    let valid = |a: &str, t: &str| (a.is_empty() || check_rel(a).is_ok()) && check_rel(t).is_ok();
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split_once('\t').filter(|(a, t)| valid(a, t)).map(|(a, t)| (a.to_string(), t.to_string())))
+        .collect()
 }
 
 /// Removes the tree folders (under `packs/trees`) that the generation `current` does not
@@ -654,8 +839,9 @@ fn collect_trees(packs: &Path, current: Option<&Path>, indexes: Option<(BTreeSet
     let holders: HashSet<&str> = live.iter().flat_map(|l| l.match_indices('/').map(move |(i, _)| &l[..i])).collect();
     let keep = |rel: &str| under_any(rel, &live);
     let holds = |rel: &str| holders.contains(rel);
+    let Ok(trees_real) = fs::canonicalize(&trees) else { return };
     for c in candidates {
-        sweep(&trees, &c, &keep, &holds);
+        sweep(&trees_real, &c, &keep, &holds);
     }
     // Generation folders left empty.
     for g in fs::read_dir(&trees).into_iter().flatten().flatten() {
@@ -668,12 +854,16 @@ fn under_any(rel: &str, set: &HashSet<String>) -> bool {
     set.contains(rel) || rel.match_indices('/').any(|(i, _)| set.contains(&rel[..i]))
 }
 
-/// Removes `rel` (below `trees`) unless it is live; a folder that holds live ones is swept.
+/// Removes `rel` (below `trees`, given with links resolved) unless it is live; a folder that
+/// holds live ones is swept. Only if the path to it holds no link: nothing outside is removed.
 fn sweep(trees: &Path, rel: &str, keep: &dyn Fn(&str) -> bool, holds: &dyn Fn(&str) -> bool) {
-    if keep(rel) {
+    if keep(rel) || check_rel(rel).is_err() {
         return;
     }
     let p = trees.join(rel);
+    if p.parent().and_then(|d| fs::canonicalize(d).ok()).as_deref() != p.parent() {
+        return;
+    }
     let is_dir = fs::symlink_metadata(&p).map(|m| m.is_dir()).unwrap_or(false);
     if is_dir && holds(rel) {
         for e in fs::read_dir(&p).into_iter().flatten().flatten() {
@@ -712,27 +902,35 @@ fn walk_roots(trees: &Path, generation: &Path) -> BTreeSet<String> {
     roots
 }
 
-/// Every file under `dir` (following a symlinked `dir` itself), as paths relative to it.
-fn list_files(dir: &Path) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// Every regular file under `dir` (following a symlinked `dir` itself), as paths relative to
+/// it, and what else was found there: a link is followed only if it leads to a folder in
+/// `trees` (the tool's own links, given with links resolved); other links and special files
+/// are not followed nor listed, but returned.
+fn list_files(dir: &Path, trees: Option<&Path>) -> (HashSet<String>, Vec<PathBuf>) {
+    let (mut out, mut planted) = (HashSet::new(), Vec::new());
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     while let Some((d, prefix)) = stack.pop() {
         for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
-            let is_dir = match entry.file_type() {
-                Ok(t) if t.is_symlink() => entry.path().is_dir(),
-                Ok(t) => t.is_dir(),
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push((entry.path(), rel)),
+                Ok(t) if t.is_file() => {
+                    out.insert(rel);
+                }
+                Ok(t) if t.is_symlink() => {
+                    let real = fs::canonicalize(entry.path()).ok();
+                    match (real, trees) {
+                        (Some(real), Some(trees)) if real.starts_with(trees) && real.is_dir() => stack.push((entry.path(), rel)),
+                        _ => planted.push(entry.path()),
+                    }
+                }
+                Ok(_) => planted.push(entry.path()),
                 Err(_) => continue,
-            };
-            if is_dir {
-                stack.push((entry.path(), rel));
-            } else {
-                out.insert(rel);
             }
         }
     }
-    out
+    (out, planted)
 }
 
 fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -760,19 +958,36 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, PublishError> {
     Ok(m)
 }
 
-/// The published generation's folder (`out/.packs/<gen>`), if a pack is published.
-pub fn published_dir(out: &Path) -> Option<PathBuf> {
-    let packs = out.join(PACKS);
-    fs::read_link(packs.join(CURRENT)).ok().map(|t| packs.join(t))
+/// The published generation's folder (`out/.packs/<gen>`), if a pack is published; checked
+/// like a run checks it (a planted link or file is [`PublishError::Foreign`]).
+pub fn published_dir(out: &Path) -> Result<Option<PathBuf>, PublishError> {
+    Store::check(out).map(|s| s.current)
 }
 
 /// The published manifest of `out`, if there is one.
 pub fn published(out: &Path) -> Result<Option<Manifest>, PublishError> {
-    let path = out.join(PACKS).join(CURRENT).join("manifest.json");
+    let Some(dir) = published_dir(out)? else { return Ok(None) };
+    let path = dir.join("manifest.json");
     if !path.exists() {
         return Ok(None);
     }
     read_manifest(&path).map(Some)
+}
+
+/// `out/<rel>` (a path as the manifests give it), checked to be a regular file of the pack:
+/// after resolving links, inside `out/.packs`. For reading the pack's files by their visible
+/// names (`print`); anything else is [`PublishError::Foreign`].
+pub fn published_file(out: &Path, rel: &str) -> Result<PathBuf, PublishError> {
+    let path = out.join(rel);
+    if check_rel(rel).is_err() {
+        return Err(foreign(&path, "är ingen sökväg i packet"));
+    }
+    let packs = fs::canonicalize(out.join(PACKS)).map_err(io(&out.join(PACKS)))?;
+    let real = fs::canonicalize(&path).map_err(io(&path))?;
+    if !real.starts_with(&packs) || !fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_file()) {
+        return Err(foreign(&path, "leder inte till en av packets egna filer i .packs"));
+    }
+    Ok(path)
 }
 
 fn unique_suffix() -> String {
@@ -783,6 +998,14 @@ fn unique_suffix() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file under `dir` in `out/.packs` (following the pack's own links).
+    fn list_files(dir: &Path) -> HashSet<String> {
+        let packs = dir.ancestors().find(|a| a.ends_with(PACKS)).expect("a folder in .packs");
+        let (files, planted) = super::list_files(dir, fs::canonicalize(packs.join(TREES)).ok().as_deref());
+        assert!(planted.iter().all(|p| p.ends_with(CURRENT)), "{planted:?}");
+        files
+    }
 
     fn manifest(paths: &[&str]) -> Manifest {
         Manifest { generated_for: "2026-11-24".into(), documents: paths.iter().map(|p| entry(p)).collect() }
