@@ -8,6 +8,8 @@
 //! row is left out and reported as a problem; nothing is dropped without a message.
 
 mod contacts;
+#[cfg(test)]
+mod fuzz;
 pub mod json;
 mod rows;
 pub mod table;
