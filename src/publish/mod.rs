@@ -397,9 +397,12 @@ impl Publisher {
         &self.packs
     }
 
-    /// Where a file of the current (published) generation lives, for reading.
+    /// Where a file (or folder) of the current (published) generation lives, for reading:
+    /// `None` if it is missing or anything else (a FIFO, a device, a link to a file: never
+    /// the tool's own), so that reading it cannot block or leave the pack.
     pub fn current_path(&self, rel: &str) -> Option<PathBuf> {
-        self.current.as_ref().map(|c| c.join(rel))
+        let path = self.current.as_ref()?.join(rel);
+        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() || m.is_dir()).then_some(path)
     }
 
     /// Where `rel` of the new generation is written.
@@ -426,7 +429,8 @@ impl Publisher {
             }
             (None, _) => false,
         };
-        if kept { self.current_path(rel) } else { None }
+        // A kept file was listed as a regular file reached through the pack's own links.
+        if kept { self.current.as_ref().map(|c| c.join(rel)) } else { None }
     }
 
     /// Writes a file into the new generation (any thread).
@@ -1133,6 +1137,105 @@ mod tests {
         drop(p);
         assert_eq!(list_files(&out.path().join(PACKS)), before);
         assert_eq!(fs::read(out.path().join("A/k/1.pdf")).unwrap(), b"a1");
+    }
+
+    /// The error's path, if it is [`PublishError::Foreign`].
+    fn foreign_path<T>(r: Result<T, PublishError>) -> PathBuf {
+        match r {
+            Err(PublishError::Foreign { path, .. }) => path,
+            Err(e) => panic!("expected a foreign file, got {e}"),
+            Ok(_) => panic!("expected a foreign file, got success"),
+        }
+    }
+
+    #[test]
+    fn only_the_stores_own_entries_are_accepted() {
+        let out = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        p.write("A/k/1.pdf", b"a1").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf"])).unwrap();
+        let packs = out.path().join(PACKS);
+        fs::write(packs.join(ID_KEY), b"secret").unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        assert_eq!(p.packs_dir(), packs);
+        drop(p);
+        assert_eq!(fs::read(packs.join(ID_KEY)).unwrap(), b"secret", "the secret is kept");
+        // Each planted thing is refused by name, and removing it makes the store good again.
+        let plant: Vec<(PathBuf, Box<dyn Fn(&Path)>)> = vec![
+            (packs.join("gen-x"), Box::new(|p: &Path| std::os::unix::fs::symlink("/tmp", p).unwrap())),
+            (packs.join("annat"), Box::new(|p: &Path| fs::write(p, b"x").unwrap())),
+            (packs.join(TREES).join("gen-y"), Box::new(|p: &Path| fs::write(p, b"x").unwrap())),
+            (packs.join(NEW_CURRENT), Box::new(|p: &Path| fs::create_dir(p).unwrap())),
+            (out.path().join("B"), Box::new(|p: &Path| std::os::unix::fs::symlink("/tmp", p).unwrap())),
+        ];
+        for (path, make) in &plant {
+            make(path);
+            let refused = if path.ends_with("B") {
+                // Not yet a name of the pack: refused when a run would make it.
+                let p = Publisher::open(out.path()).unwrap();
+                p.write("B/k/1.pdf", b"b").unwrap();
+                foreign_path(p.commit(&manifest(&["B/k/1.pdf"])))
+            } else {
+                foreign_path(Publisher::open(out.path()))
+            };
+            assert_eq!(&refused, path);
+            let _ = fs::remove_file(path).or_else(|_| fs::remove_dir(path));
+            Publisher::open(out.path()).unwrap();
+        }
+        // `current` to anything but a generation of its own.
+        let current = packs.join(CURRENT);
+        let generation = fs::read_link(&current).unwrap();
+        for target in [other.path().to_path_buf(), PathBuf::from("../.packs").join(&generation), PathBuf::from("gen-missing")] {
+            fs::remove_file(&current).unwrap();
+            std::os::unix::fs::symlink(&target, &current).unwrap();
+            assert_eq!(foreign_path(Publisher::open(out.path())), current, "{}", target.display());
+            assert_eq!(foreign_path(published_dir(out.path())), current);
+        }
+        fs::remove_file(&current).unwrap();
+        std::os::unix::fs::symlink(&generation, &current).unwrap();
+        assert!(published(out.path()).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_link_or_fifo_planted_deep_in_the_pack_is_not_followed_and_is_refused() {
+        let out = tempfile::tempdir().unwrap();
+        let victim = tempfile::tempdir().unwrap();
+        fs::create_dir(victim.path().join("k")).unwrap();
+        fs::write(victim.path().join("k/1.pdf"), b"victim").unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        p.write("A/k/1.pdf", b"a1").unwrap();
+        p.write("A/m/1.pdf", b"m1").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf", "A/m/1.pdf"])).unwrap();
+        let tree = fs::canonicalize(out.path().join(".packs/current/A")).unwrap();
+        std::os::unix::fs::symlink(victim.path().join("k"), tree.join("v")).unwrap();
+        let fifo = std::ffi::CString::new(tree.join("m/f.pdf").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let p = Publisher::open(out.path()).unwrap();
+        p.keep("A/k/1.pdf").unwrap();
+        assert!(p.keep("A/v/1.pdf").is_err(), "a planted link is not followed");
+        assert!(p.keep("A/m/f.pdf").is_err(), "a FIFO is not a file of the pack");
+        assert!(p.current_path("A/m/f.pdf").is_none(), "nor read");
+        let refused = foreign_path(p.commit(&manifest(&["A/k/1.pdf"])));
+        assert!(refused.ends_with("A/v") || refused.ends_with("A/m/f.pdf"), "{}", refused.display());
+        assert_eq!(fs::read(victim.path().join("k/1.pdf")).unwrap(), b"victim");
+        assert_eq!(fs::read(out.path().join("A/k/1.pdf")).unwrap(), b"a1", "the pack is as it was");
+    }
+
+    #[test]
+    fn the_lock_is_never_opened_through_a_link_nor_as_another_files_name() {
+        let out = tempfile::tempdir().unwrap();
+        let victim = tempfile::tempdir().unwrap();
+        let file = victim.path().join("f");
+        fs::write(&file, b"victim").unwrap();
+        std::os::unix::fs::symlink(&file, out.path().join(".lock")).unwrap();
+        assert_eq!(foreign_path(Publisher::lock(out.path())), out.path().join(".lock"));
+        fs::remove_file(out.path().join(".lock")).unwrap();
+        if fs::hard_link(&file, out.path().join(".lock")).is_ok() {
+            assert_eq!(foreign_path(Publisher::lock(out.path())), out.path().join(".lock"));
+        }
+        assert_eq!(fs::read(&file).unwrap(), b"victim");
     }
 
     #[test]
