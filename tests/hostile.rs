@@ -103,73 +103,104 @@ fn published() -> (tempfile::TempDir, tempfile::TempDir) {
     (input, out)
 }
 
+/// An input, a `--out` (fresh, or with a published pack) and a victim folder outside both.
+struct Scene {
+    input: tempfile::TempDir,
+    out: tempfile::TempDir,
+    victim: tempfile::TempDir,
+}
+
+impl Scene {
+    fn fresh() -> Scene {
+        Scene { input: demo_copy(), out: tempfile::tempdir().unwrap(), victim: victim() }
+    }
+
+    fn published() -> Scene {
+        let (input, out) = published();
+        Scene { input, out, victim: victim() }
+    }
+
+    fn out(&self) -> &Path {
+        self.out.path()
+    }
+
+    fn victim(&self) -> &Path {
+        self.victim.path()
+    }
+
+    /// Plants `out/<rel>` as a link to the victim folder (making the folders above it).
+    fn link_to_victim(&self, rel: &str) {
+        let at = self.out().join(rel);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        if std::fs::symlink_metadata(&at).is_ok() {
+            std::fs::remove_file(&at).unwrap();
+        }
+        symlink(self.victim(), at).unwrap();
+    }
+
+    /// Runs each command — `generate` on the scene's input, or another command with
+    /// `--out` — and checks that it exits 1 naming `names`, and that the victim folder is
+    /// byte for byte as before.
+    fn refuses(&self, names: &str, commands: &[&[&str]]) {
+        let before = snapshot(self.victim());
+        for command in commands {
+            let o = match command {
+                ["generate"] => generate_within(self.input.path(), self.out()),
+                [name, rest @ ..] => {
+                    let args: Vec<&str> = [*name, "--out", s(self.out())].into_iter().chain(rest.iter().copied()).collect();
+                    run_within(&args, Duration::from_secs(60))
+                }
+                [] => unreachable!("a command"),
+            };
+            assert_refused(&o, 1, names);
+        }
+        assert_eq!(snapshot(self.victim()), before, "the victim folder changed");
+    }
+}
+
+const GENERATE: &[&str] = &["generate"];
+const GALLRA: &[&str] = &["gallra", "--today", "2030-01-01"];
+
 // --- 1. Confine every write and delete to --out -------------------------------------------
 
 /// Case 1: `out/.packs` is a link to another folder.
 #[test]
 fn planted_packs_link_is_refused() {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let v = victim();
-    symlink(v.path(), out.path().join(".packs")).unwrap();
-    let before = snapshot(v.path());
-    let o = generate_within(input.path(), out.path());
-    assert_refused(&o, 1, ".packs");
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    let scene = Scene::fresh();
+    scene.link_to_victim(".packs");
+    scene.refuses(".packs", &[GENERATE, GALLRA]);
 }
 
 /// Case 2: `out/.packs/current` is a link to a folder holding a manifest.json.
 #[test]
 fn planted_current_link_is_refused() {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let v = victim();
-    std::fs::create_dir(out.path().join(".packs")).unwrap();
-    symlink(v.path(), out.path().join(".packs/current")).unwrap();
-    let before = snapshot(v.path());
-    let o = generate_within(input.path(), out.path());
-    assert_refused(&o, 1, "current");
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    let scene = Scene::fresh();
+    scene.link_to_victim(".packs/current");
+    scene.refuses("current", &[GENERATE]);
 }
 
 /// Case 2, on a published pack: `current` replaced by a link to the victim.
 #[test]
 fn current_replaced_on_a_published_pack_is_refused_by_every_command() {
-    let (input, out) = published();
-    let v = victim();
-    let current = out.path().join(".packs/current");
-    std::fs::remove_file(&current).unwrap();
-    symlink(v.path(), &current).unwrap();
-    let before = snapshot(v.path());
-    assert_refused(&generate_within(input.path(), out.path()), 1, "current");
-    let limit = Duration::from_secs(60);
-    assert_refused(&run_within(&["gallra", "--out", s(out.path()), "--today", "2030-01-01"], limit), 1, "current");
-    assert_refused(&run_within(&["verify", "--out", s(out.path()), "X", "0123abcd"], limit), 1, "current");
-    assert_refused(&run_within(&["print", "--out", s(out.path()), "--dry-run"], limit), 1, "current");
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    let scene = Scene::published();
+    scene.link_to_victim(".packs/current");
+    scene.refuses("current", &[GENERATE, GALLRA, &["verify", "X", "0123abcd"], &["print", "--dry-run"]]);
 }
 
 /// Case 3: `out/.packs/trees` is a link to another folder.
 #[test]
 fn planted_trees_link_is_refused() {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let v = victim();
-    std::fs::create_dir(out.path().join(".packs")).unwrap();
-    symlink(v.path(), out.path().join(".packs/trees")).unwrap();
-    let before = snapshot(v.path());
-    let o = generate_within(input.path(), out.path());
-    assert_refused(&o, 1, "trees");
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    let scene = Scene::fresh();
+    scene.link_to_victim(".packs/trees");
+    scene.refuses("trees", &[GENERATE]);
 }
 
 /// Case 3, on a published pack: a unit's link in the generation turned to the victim. The
 /// pack must neither delete it nor read through it.
 #[test]
 fn a_units_link_turned_outside_is_refused() {
-    let (input, out) = published();
-    let v = victim();
-    let generation = std::fs::canonicalize(out.path().join(".packs/current")).unwrap();
+    let scene = Scene::published();
+    let generation = std::fs::canonicalize(scene.out().join(".packs/current")).unwrap();
     let unit = std::fs::read_dir(&generation)
         .unwrap()
         .flatten()
@@ -177,75 +208,49 @@ fn a_units_link_turned_outside_is_refused() {
         .expect("a unit link")
         .path();
     std::fs::remove_file(&unit).unwrap();
-    symlink(v.path(), &unit).unwrap();
-    let before = snapshot(v.path());
-    let o = generate_within(input.path(), out.path());
-    assert_refused(&o, 1, unit.file_name().unwrap().to_str().unwrap());
-    let o = run_within(&["gallra", "--out", s(out.path()), "--today", "2030-01-01"], Duration::from_secs(60));
-    assert_refused(&o, 1, unit.file_name().unwrap().to_str().unwrap());
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    symlink(scene.victim(), &unit).unwrap();
+    scene.refuses(unit.file_name().unwrap().to_str().unwrap(), &[GENERATE, GALLRA]);
 }
 
 /// A planted visible name (`out/<unit>` a link to elsewhere) is not the tool's own link.
 #[test]
 fn a_planted_visible_unit_link_is_refused() {
-    let (input, out) = published();
-    let v = victim();
-    let unit = documents(out.path())[0]["unit"].as_str().unwrap().to_string();
-    let visible = out.path().join(&unit);
-    std::fs::remove_file(&visible).unwrap();
-    symlink(v.path(), &visible).unwrap();
-    let before = snapshot(v.path());
-    assert_refused(&generate_within(input.path(), out.path()), 1, &unit);
-    assert_refused(&run_within(&["print", "--out", s(out.path())], Duration::from_secs(60)), 1, &unit);
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    let scene = Scene::published();
+    let unit = documents(scene.out())[0]["unit"].as_str().unwrap().to_string();
+    scene.link_to_victim(&unit);
+    scene.refuses(&unit, &[GENERATE, &["print"]]);
 }
 
 /// Case 4: `out/.lock` is a link to a file.
 #[test]
 fn planted_lock_link_is_refused() {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let v = victim();
-    symlink(v.path().join("viktigt.txt"), out.path().join(".lock")).unwrap();
-    let before = snapshot(v.path());
-    let o = generate_within(input.path(), out.path());
-    assert_refused(&o, 1, ".lock");
-    let o = run_within(&["gallra", "--out", s(out.path())], Duration::from_secs(60));
-    assert_refused(&o, 1, ".lock");
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    let scene = Scene::fresh();
+    symlink(scene.victim().join("viktigt.txt"), scene.out().join(".lock")).unwrap();
+    scene.refuses(".lock", &[GENERATE, GALLRA]);
 }
 
 /// Case 4, as a hard link: the lock file is someone else's file under another name.
 #[test]
 fn planted_lock_hard_link_is_refused() {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let v = victim();
-    if std::fs::hard_link(v.path().join("viktigt.txt"), out.path().join(".lock")).is_err() {
+    let scene = Scene::fresh();
+    if std::fs::hard_link(scene.victim().join("viktigt.txt"), scene.out().join(".lock")).is_err() {
         return; // not on one file system here
     }
-    let before = snapshot(v.path());
-    let o = generate_within(input.path(), out.path());
-    assert_refused(&o, 1, ".lock");
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    scene.refuses(".lock", &[GENERATE]);
 }
 
 /// A foreign file in `.packs` (neither a generation nor the tool's own) is fatal.
 #[test]
 fn a_foreign_file_in_packs_is_refused() {
-    let (input, out) = published();
-    let v = victim();
-    symlink(v.path(), out.path().join(".packs/gen-planted")).unwrap();
-    let before = snapshot(v.path());
-    assert_refused(&generate_within(input.path(), out.path()), 1, "gen-planted");
-    assert_eq!(snapshot(v.path()), before, "the victim folder changed");
+    let scene = Scene::published();
+    scene.link_to_victim(".packs/gen-planted");
+    scene.refuses("gen-planted", &[GENERATE]);
     // The pack's own secret file is tolerated.
-    std::fs::remove_file(out.path().join(".packs/gen-planted")).unwrap();
-    std::fs::write(out.path().join(".packs/id_nyckel"), [7u8; 32]).unwrap();
-    let o = generate_within(input.path(), out.path());
+    std::fs::remove_file(scene.out().join(".packs/gen-planted")).unwrap();
+    std::fs::write(scene.out().join(".packs/id_nyckel"), [7u8; 32]).unwrap();
+    let o = generate_within(scene.input.path(), scene.out());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(std::fs::read(out.path().join(".packs/id_nyckel")).unwrap(), [7u8; 32]);
+    assert_eq!(std::fs::read(scene.out().join(".packs/id_nyckel")).unwrap(), [7u8; 32]);
 }
 
 // --- 2. Read only the input ---------------------------------------------------------------
