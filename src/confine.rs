@@ -35,7 +35,7 @@ pub enum Refusal {
 
 /// `500 MiB`, or bytes when the limit is not whole mebibytes.
 pub fn size_text(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 { format!("{} MiB", bytes / MIB) } else { format!("{bytes} byte") }
+    if bytes >= MIB && bytes.is_multiple_of(MIB) { format!("{} MiB", bytes / MIB) } else { format!("{bytes} byte") }
 }
 
 /// What kind of thing a non-regular file is, in Swedish ("en katalog", "en FIFO" …).

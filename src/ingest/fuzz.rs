@@ -271,6 +271,21 @@ proptest! {
     }
 
     #[test]
+    fn fuzz_json_reader_deep_nesting(opens in proptest::collection::vec(prop_oneof![Just("["), Just("{\"a\":"), Just("[{\"person_id\":")], 1..3000), close in any::<bool>()) {
+        // Closed: valid JSON as deep as the openings (the innermost value is 1).
+        let mut text = opens.concat();
+        if close {
+            text.push('1');
+            text.extend(opens.iter().rev().map(|o| match *o {
+                "[" => "]",
+                "{\"a\":" => "}",
+                _ => "}]",
+            }));
+        }
+        drive_json(text.as_bytes(), "P");
+    }
+
+    #[test]
     fn fuzz_personnummer_parser(s in personnummer_like(), on in any_day()) {
         drive_personnummer(&s, on);
     }

@@ -964,8 +964,18 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, PublishError> {
 
 /// The published generation's folder (`out/.packs/<gen>`), if a pack is published; checked
 /// like a run checks it (a planted link or file is [`PublishError::Foreign`]).
+///
+/// For readers without the lock (`verify`, `print --dry-run`): a run may switch and remove
+/// a generation while it is checked, so a refusal is only believed when it is seen again.
 pub fn published_dir(out: &Path) -> Result<Option<PathBuf>, PublishError> {
-    Store::check(out).map(|s| s.current)
+    let mut attempt = 0;
+    loop {
+        match Store::check(out) {
+            Err(_) if attempt < 2 => attempt += 1,
+            checked => return checked.map(|s| s.current),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// The published manifest of `out`, if there is one.
