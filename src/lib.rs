@@ -7,6 +7,7 @@
 //! `main.rs` only drives these stages; a later web page will call the same ones.
 
 pub mod config;
+pub mod confine;
 pub mod diag;
 pub mod fixtures;
 pub mod ingest;

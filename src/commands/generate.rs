@@ -64,7 +64,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     let mut previous = publisher.take_previous()?.unwrap_or_default();
     // The key for ids derived from person ids: the config's, the pack's, or a new one (written
     // just before the pack is published, so a failed first run leaves nothing behind).
-    let packs = publisher.packs_dir();
+    let packs = publisher.packs_dir().to_path_buf();
     let (secret, new_secret) = match config.id_secret()? {
         Some(s) => (s, false),
         None => match reservpack::publish::secret::read(&packs)? {

@@ -18,7 +18,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use reservpack::plan::{Audience, hex};
-use reservpack::publish::Publisher;
+use reservpack::publish::{PublishError, Publisher, published_dir, published_file};
 use reservpack::publish::batch::{BatchKind, BatchRow, PRINT_MANIFEST, read_print_manifest};
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
@@ -31,12 +31,16 @@ pub const RESTRICTED_PRINTER_ENV: &str = "RESERVPACK_PRINTER_BEGRANSAD";
 
 pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
     let manifest_path = args.out.join(PRINT_MANIFEST);
+    // Only the pack's own files are read and sent (issue 13): the pack is checked first, and
+    // every file must lead into it; a planted link or file is an error naming it.
+    published_dir(&args.out)?;
     if !manifest_path.exists() {
         eprintln!("fel: {} finns inte – kör reservpack generate först", manifest_path.display());
         return Ok(EXIT_FAILED);
     }
     // Hold the lock while sending, so the pack is not switched under lp (not for a dry run).
     let _lock = if args.dry_run { None } else { Some(Publisher::lock(&args.out)?) };
+    let manifest_path = published_file(&args.out, PRINT_MANIFEST)?;
     let rows = read_print_manifest(&manifest_path).map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
     if let Some(u) = &args.unit
         && !rows.iter().any(|r| &r.unit == u)
@@ -81,7 +85,12 @@ pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
     let mut failed = 0usize;
     let mut sheets = 0usize;
     for row in &selected {
-        let file = args.out.join(&row.batch);
+        let file = match published_file(&args.out, &row.batch) {
+            Ok(f) => f,
+            // Missing: reported with the others below (sent nothing, or a dry run's line).
+            Err(PublishError::Io { .. }) => args.out.join(&row.batch),
+            Err(e) => return Err(e.into()),
+        };
         let command = lp_command(printer.as_deref(), row, &file);
         if args.dry_run {
             println!("{}", shell_line(&command));

@@ -22,7 +22,8 @@ pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
     // Read one generation; if a run switches it meanwhile (and removes it), read again.
     let mut read = None;
     for _ in 0..3 {
-        let Some(dir) = published_dir(&args.out) else { break };
+        // A planted link or file in the pack is refused, naming it (issue 13).
+        let Some(dir) = published_dir(&args.out)? else { break };
         if let Ok(m) = read_manifest(&dir.join("manifest.json")) {
             read = Some((m, history::read_all(&dir)));
             break;

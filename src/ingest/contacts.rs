@@ -1,9 +1,12 @@
 //! Contact lists and configuration: units (`enheter.csv`), staff (`personal.csv`), unit
 //! contacts (`kontakter.csv`), and supporting routines (`rutiner/*.pdf`).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use super::rows::{Ctx, Fields, col};
+use super::{INPUT_DIR, refusal_text};
+use crate::confine;
 use crate::diag::Diagnostic;
 use crate::model::{Contact, Employee, Routine, Source, Unit, UnitKind};
 
@@ -100,6 +103,9 @@ pub(super) fn unit_contacts(ctx: &mut Ctx) -> Vec<Contact> {
 }
 
 /// `rutiner/*.pdf` (for every unit) and `rutiner/<enhet_id>/*.pdf` (for one unit), sorted by name.
+/// Each must be a regular file inside the input directory after resolving links and within
+/// `rutin_pdf` of `[storleksgranser]`; anything else (a link leading outside, a FIFO, a
+/// device, a folder named like a PDF, a file too big) is a problem naming its path.
 pub(super) fn routines(ctx: &mut Ctx) -> Vec<Routine> {
     let root = ctx.dir.join("rutiner");
     let mut out = Vec::new();
@@ -107,7 +113,7 @@ pub(super) fn routines(ctx: &mut Ctx) -> Vec<Routine> {
     let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
-        if path.is_dir() {
+        if path.is_dir() && !is_pdf(&path) {
             let unit = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
             let Ok(inner) = std::fs::read_dir(&path) else { continue };
             let mut files: Vec<_> = inner.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -122,18 +128,24 @@ pub(super) fn routines(ctx: &mut Ctx) -> Vec<Routine> {
     out
 }
 
-fn push_routine(ctx: &mut Ctx, path: &std::path::Path, unit: Option<String>, out: &mut Vec<Routine>) {
-    if path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() != Some("pdf") {
+fn is_pdf(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+}
+
+fn push_routine(ctx: &mut Ctx, path: &Path, unit: Option<String>, out: &mut Vec<Routine>) {
+    if !is_pdf(path) {
         return;
     }
     let rel = match &unit {
         Some(u) => format!("rutiner/{u}/{}", path.file_name().unwrap_or_default().to_string_lossy()),
         None => format!("rutiner/{}", path.file_name().unwrap_or_default().to_string_lossy()),
     };
-    let bytes = match std::fs::read(path) {
+    let (key, limit) = ctx.config.storleksgranser.for_file(&rel);
+    let bytes = match confine::read_inside(ctx.dir, path, INPUT_DIR, limit) {
         Ok(b) => b,
         Err(e) => {
-            ctx.diags.push(Diagnostic::problem(rel, 0, 0, format!("kan inte läsas: {e}")));
+            let text = refusal_text(&e, key);
+            ctx.diags.push(Diagnostic::problem(rel, 0, 0, format!("{text}; filen tas inte med i stödjande dokument")));
             return;
         }
     };

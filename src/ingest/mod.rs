@@ -8,6 +8,8 @@
 //! row is left out and reported as a problem; nothing is dropped without a message.
 
 mod contacts;
+#[cfg(test)]
+mod fuzz;
 pub mod json;
 mod rows;
 pub mod table;
@@ -22,6 +24,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::config::Config;
+use crate::confine::{self, Refusal};
 use crate::diag::{Diagnostic, Severity};
 use crate::model::Dataset;
 
@@ -38,13 +41,26 @@ pub enum IngestError {
     Fatal(Vec<Diagnostic>),
 }
 
-/// A file's bytes, or `None` when it is absent.
-pub(crate) fn read_file(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, Diagnostic> {
-    let path = dir.join(name);
-    match std::fs::read(&path) {
+/// A file's bytes, or `None` when it is absent. Only a regular file inside `dir` (after
+/// resolving links) is read, and only up to its size limit (`[storleksgranser]`); anything
+/// else is fatal, naming the file (issue 13).
+pub(crate) fn read_file(dir: &Path, name: &str, config: &Config) -> Result<Option<Vec<u8>>, Diagnostic> {
+    let (key, limit) = config.storleksgranser.for_file(name);
+    match confine::read_inside(dir, &dir.join(name), INPUT_DIR, limit) {
         Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Diagnostic::fatal(name, 0, 0, format!("filen kan inte läsas: {e}"))),
+        Err(Refusal::Missing) => Ok(None),
+        Err(e) => Err(Diagnostic::fatal(name, 0, 0, format!("{}; filen läses inte", refusal_text(&e, key)))),
+    }
+}
+
+/// The folder an input file must lie in, as messages name it.
+pub(crate) const INPUT_DIR: &str = "indatakatalogen";
+
+/// A refusal as a message; one over the size limit says which config key raises it.
+pub(crate) fn refusal_text(e: &Refusal, key: &str) -> String {
+    match e {
+        Refusal::TooLarge { .. } => format!("{e} (gränsen ändras med {key} under [storleksgranser] i reservpack.toml, i MiB)"),
+        e => e.to_string(),
     }
 }
 

@@ -26,7 +26,7 @@ impl Ctx<'_> {
     /// Reads and parses a CSV file. A missing required file is fatal; a missing optional one
     /// is a warning and gives no rows.
     pub fn table(&mut self, file: &'static str, columns: &[ColumnSpec], required: bool) -> Option<Table> {
-        let bytes = match read_file(self.dir, file) {
+        let bytes = match read_file(self.dir, file, self.config) {
             Ok(Some(b)) => b,
             Ok(None) => {
                 if required {
@@ -58,7 +58,7 @@ impl Ctx<'_> {
 
     /// Reads a JSON array file (optional: missing gives a warning and no records).
     pub fn json(&mut self, file: &'static str) -> Vec<JsonRecord> {
-        let bytes = match read_file(self.dir, file) {
+        let bytes = match read_file(self.dir, file, self.config) {
             Ok(Some(b)) => b,
             Ok(None) => {
                 self.diags.push(Diagnostic::warning(file, 0, 0, "filen saknas; inga poster läses från den"));

@@ -22,6 +22,18 @@
 //! An advisory lock (flock on `out/.lock`, which holds the running pid and command) refuses
 //! a second concurrent run and is released by the kernel if a run dies. Folders are 0700
 //! and files 0600 (personal data).
+//!
+//! Confinement (issue 13). `out/` may be a shared place, so nothing there is trusted before
+//! it is checked, and nothing outside it is ever written, renamed or deleted. The lock is
+//! opened without following a link (`O_NOFOLLOW`) and must be a regular file with one name.
+//! `.packs` must be a real folder holding only what the tool puts there: `current` (a link
+//! to a generation folder in `.packs`, by its bare name), `current.new` (a killed run's),
+//! `trees` (a real folder of real generation folders), generation folders `gen-…`, and the
+//! pack's secret `id_nyckel` (a regular file). The published generation holds regular files
+//! and links that lead into `trees/`; the visible names in `out/` are absent or the tool's
+//! own links through `current`. Deeper in the trees only links into `trees/` are followed,
+//! and a folder is deleted only when the path to it holds no link. Anything else is a
+//! [`PublishError::Foreign`] naming its path (exit 1), raised before anything is changed.
 
 pub mod batch;
 mod diff;
@@ -49,6 +61,12 @@ const TREES: &str = "trees";
 /// `trees/`; empty for the generation's own first-level links), a tab, and the folder it
 /// links to (below `trees/`) — every link the generation reaches, shared ones too.
 const ROOTS: &str = ".roots";
+/// A killed run's new `current` link, not yet renamed over the old one.
+const NEW_CURRENT: &str = "current.new";
+/// The pack's secret for keyed ids (a regular file, 0600), tolerated in `.packs`.
+const ID_KEY: &str = secret::FILE;
+/// Every generation folder's name starts with this.
+const GENERATION: &str = "gen-";
 
 /// (where a link is, the tree folder it links to), both below `trees/`.
 type Links = BTreeSet<(String, String)>;
@@ -73,6 +91,131 @@ pub enum PublishError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: manifestet kan inte läsas: {message}")]
     Manifest { path: PathBuf, message: String },
+    /// A link or file under `out/` that the tool did not put there (issue 13).
+    #[error(
+        "{path}: {what}. Utkatalogen får bara innehålla reservpacks egna filer och länkar; inget har ändrats. Ta bort det som inte hör dit (eller välj en annan --out) och kör igen"
+    )]
+    Foreign { path: PathBuf, what: String },
+}
+
+fn foreign(path: &Path, what: impl Into<String>) -> PublishError {
+    PublishError::Foreign { path: path.to_path_buf(), what: what.into() }
+}
+
+/// What a file the tool did not expect is, for [`PublishError::Foreign`].
+fn unexpected(t: fs::FileType) -> String {
+    if t.is_symlink() {
+        "är en symbolisk länk som reservpack inte har gjort".into()
+    } else if t.is_dir() {
+        "är en katalog som reservpack inte har gjort".into()
+    } else if t.is_file() {
+        "är en fil som reservpack inte har gjort".into()
+    } else {
+        format!("är {}, som reservpack inte har gjort", crate::confine::kind_of(t))
+    }
+}
+
+fn is_generation_name(name: &str) -> bool {
+    name.len() > GENERATION.len() && name.starts_with(GENERATION) && !name.contains('/')
+}
+
+/// `out/.packs` as checked: it holds only what the tool puts there.
+struct Store {
+    packs: PathBuf,
+    /// The published generation's folder (a real folder in `.packs`, named by `current`).
+    current: Option<PathBuf>,
+    /// `trees/`, links resolved, if it exists.
+    trees_real: Option<PathBuf>,
+    /// Generations and a `current.new` link that killed runs left.
+    debris: Vec<PathBuf>,
+}
+
+impl Store {
+    /// Checks `out/.packs`, the published generation's first level and the visible names in
+    /// `out/`; fails with [`PublishError::Foreign`] on anything the tool did not put there.
+    fn check(out: &Path) -> Result<Store, PublishError> {
+        let packs = out.join(PACKS);
+        let mut store = Store { packs: packs.clone(), current: None, trees_real: None, debris: Vec::new() };
+        match fs::symlink_metadata(&packs) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(store),
+            Err(e) => return Err(io(&packs)(e)),
+            Ok(m) if !m.file_type().is_dir() => return Err(foreign(&packs, unexpected(m.file_type()))),
+            Ok(_) => {}
+        }
+        let mut generations = Vec::new();
+        for entry in fs::read_dir(&packs).map_err(io(&packs))? {
+            let entry = entry.map_err(io(&packs))?;
+            let path = entry.path();
+            let t = entry.file_type().map_err(io(&path))?;
+            match entry.file_name().to_str().unwrap_or_default() {
+                CURRENT if t.is_symlink() => {
+                    let target = fs::read_link(&path).map_err(io(&path))?;
+                    let generation = target.to_str().filter(|n| is_generation_name(n)).map(|n| packs.join(n));
+                    match generation.filter(|g| fs::symlink_metadata(g).is_ok_and(|m| m.file_type().is_dir())) {
+                        Some(g) => store.current = Some(g),
+                        None => return Err(foreign(&path, "pekar inte på en av reservpacks egna generationer i .packs")),
+                    }
+                }
+                NEW_CURRENT if t.is_symlink() => store.debris.push(path),
+                TREES if t.is_dir() => {
+                    for g in fs::read_dir(&path).map_err(io(&path))? {
+                        let g = g.map_err(io(&path))?;
+                        let gt = g.file_type().map_err(io(&g.path()))?;
+                        if !(gt.is_dir() && g.file_name().to_str().is_some_and(is_generation_name)) {
+                            return Err(foreign(&g.path(), unexpected(gt)));
+                        }
+                    }
+                    store.trees_real = Some(fs::canonicalize(&path).map_err(io(&path))?);
+                }
+                ID_KEY if t.is_file() => {}
+                name if is_generation_name(name) && t.is_dir() => generations.push(path),
+                _ => return Err(foreign(&path, unexpected(t))),
+            }
+        }
+        store.debris.extend(generations.into_iter().filter(|g| Some(g) != store.current.as_ref()));
+        if let Some(generation) = &store.current {
+            for entry in fs::read_dir(generation).map_err(io(generation))? {
+                let entry = entry.map_err(io(generation))?;
+                let path = entry.path();
+                let t = entry.file_type().map_err(io(&path))?;
+                if t.is_symlink() {
+                    if store.own_tree(&path).is_none() {
+                        return Err(foreign(&path, "är en länk som inte leder till packets egna mappar i .packs/trees"));
+                    }
+                } else if !t.is_file() {
+                    return Err(foreign(&path, unexpected(t)));
+                }
+                own_visible(out, &entry.file_name())?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Where the link `link` leads, if that is a folder in `trees/`.
+    fn own_tree(&self, link: &Path) -> Option<PathBuf> {
+        let real = fs::canonicalize(link).ok()?;
+        (real.starts_with(self.trees_real.as_ref()?) && real.is_dir()).then_some(real)
+    }
+}
+
+/// Whether `out/<name>` exists as the tool's own link through `current` (a hidden name is
+/// not made visible); a planted link or file there is [`PublishError::Foreign`].
+fn own_visible(out: &Path, name: &std::ffi::OsStr) -> Result<bool, PublishError> {
+    if name.to_string_lossy().starts_with('.') {
+        return Ok(false);
+    }
+    let visible = out.join(name);
+    match fs::symlink_metadata(&visible) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io(&visible)(e)),
+        Ok(m) if m.file_type().is_symlink() && fs::read_link(&visible).is_ok_and(|t| t == visible_target(name)) => Ok(true),
+        Ok(_) => Err(foreign(&visible, format!("är inte reservpacks egen länk till {}", visible_target(name).display()))),
+    }
+}
+
+/// The target of the visible link `out/<name>`.
+fn visible_target(name: &std::ffi::OsStr) -> PathBuf {
+    Path::new(PACKS).join(CURRENT).join(name)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -122,6 +265,8 @@ struct Staged {
     kept: BTreeMap<String, HashSet<String>>,
     /// The files of each published first-level folder (read when first needed).
     listing: HashMap<String, HashSet<String>>,
+    /// A link or special file found in a published folder, which the tool did not make.
+    foreign: Option<PathBuf>,
 }
 
 /// A run's hold on an output directory: the lock, the current generation, the new one.
@@ -131,6 +276,10 @@ pub struct Publisher {
     name: String,
     stage: PathBuf,
     trees: PathBuf,
+    /// `out/.packs`, checked.
+    packs: PathBuf,
+    /// `trees/` with links resolved (links in the pack are followed only into it).
+    trees_real: Option<PathBuf>,
     current: Option<PathBuf>,
     /// The published manifest, read on another thread while the run reads its input.
     previous: Option<std::thread::JoinHandle<Result<Manifest, PublishError>>>,
@@ -153,30 +302,16 @@ fn check_rel(rel: &str) -> std::io::Result<()> {
 impl Publisher {
     /// Takes the lock on `out` (creating it), reads the published manifest, and prepares an
     /// empty staging generation. Fails with [`PublishError::Locked`] if another run holds it.
-    /// The `.packs` directory (generations, trees, the id secret).
-    pub fn packs_dir(&self) -> PathBuf {
-        self.out.join(PACKS)
-    }
-
     pub fn open(out: &Path) -> Result<Publisher, PublishError> {
         let lock = Self::lock(out)?;
-        let packs = out.join(PACKS);
-        let current = fs::read_link(packs.join(CURRENT)).ok().map(|t| packs.join(t));
+        let Store { packs, current, trees_real, debris } = Store::check(out)?;
         // Remove what killed runs left: other generations (a run makes its generation's folder
         // before it writes anything), and then the trees the current one does not use.
-        let mut debris = false;
-        for entry in fs::read_dir(&packs).into_iter().flatten().flatten() {
-            let p = entry.path();
-            if entry.file_name() != CURRENT
-                && entry.file_name() != TREES
-                && entry.file_name() != secret::FILE
-                && Some(&p) != current.as_ref()
-            {
-                debris = true;
-                let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
-            }
+        // (`remove_dir_all` removes a link, never what it leads to.)
+        for p in &debris {
+            let _ = fs::remove_dir_all(p).or_else(|_| fs::remove_file(p));
         }
-        if debris {
+        if !debris.is_empty() {
             collect_trees(&packs, current.as_deref(), None);
         }
         let previous = current.as_ref().map(|dir| {
@@ -190,6 +325,8 @@ impl Publisher {
             _lock: lock,
             stage: packs.join(&name),
             trees: packs.join(TREES).join(&name),
+            packs,
+            trees_real,
             name,
             current,
             previous,
@@ -199,14 +336,35 @@ impl Publisher {
 
     /// Takes the lock only (for commands that change the pack without a new generation).
     /// The lock file then holds the pid and what runs, so a refused run can name it.
+    /// The lock file is opened without following a link and must be a regular file with no
+    /// other name (a hard link to someone's file would be emptied): else [`PublishError::Foreign`].
     pub fn lock(out: &Path) -> Result<File, PublishError> {
         create_dir_private(out).map_err(io(out))?;
         let path = out.join(".lock");
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(&path).map_err(io(&path))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(&path)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => foreign(&path, "är en symbolisk länk; låset öppnas aldrig genom en länk"),
+                _ => PublishError::Io { path: path.clone(), source: e },
+            })?;
+        let meta = file.metadata().map_err(io(&path))?;
+        if !meta.file_type().is_file() {
+            return Err(foreign(&path, unexpected(meta.file_type())));
+        }
+        if std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
+            return Err(foreign(&path, "har fler namn än ett (en hård länk till en annan fil)"));
+        }
         match file.try_lock_exclusive() {
             Ok(true) => {}
             Ok(false) => {
-                let text = fs::read_to_string(&path).unwrap_or_default();
+                let mut text = String::new();
+                let _ = std::io::Read::read_to_string(&mut std::io::Read::take(&file, 4096), &mut text);
                 let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
                 let holder = match (lines.next(), lines.next()) {
                     (Some(pid), Some(what)) => format!("pid {pid}: {what}"),
@@ -235,9 +393,17 @@ impl Publisher {
         }
     }
 
-    /// Where a file of the current (published) generation lives, for reading.
+    /// `out/.packs`, checked when the run began (for the pack's own files, such as its secret).
+    pub fn packs_dir(&self) -> &Path {
+        &self.packs
+    }
+
+    /// Where a file (or folder) of the current (published) generation lives, for reading:
+    /// `None` if it is missing or anything else (a FIFO, a device, a link to a file: never
+    /// the tool's own), so that reading it cannot block or leave the pack.
     pub fn current_path(&self, rel: &str) -> Option<PathBuf> {
-        self.current.as_ref().map(|c| c.join(rel))
+        let path = self.current.as_ref()?.join(rel);
+        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() || m.is_dir()).then_some(path)
     }
 
     /// Where `rel` of the new generation is written.
@@ -264,7 +430,8 @@ impl Publisher {
             }
             (None, _) => false,
         };
-        if kept { self.current_path(rel) } else { None }
+        // A kept file was listed as a regular file reached through the pack's own links.
+        if kept { self.current.as_ref().map(|c| c.join(rel)) } else { None }
     }
 
     /// Writes a file into the new generation (any thread).
@@ -309,8 +476,15 @@ impl Publisher {
     }
 
     fn listing<'s>(&self, staged: &'s mut Staged, first: &str) -> &'s HashSet<String> {
-        staged.listing.entry(first.to_string()).or_insert_with(|| match &self.current {
-            Some(c) => list_files(&c.join(first)),
+        let Staged { listing, foreign, .. } = staged;
+        listing.entry(first.to_string()).or_insert_with(|| match &self.current {
+            Some(c) => {
+                let (files, planted) = list_files(&c.join(first), self.trees_real.as_deref());
+                if foreign.is_none() {
+                    *foreign = planted.into_iter().next();
+                }
+                files
+            }
             None => HashSet::new(),
         })
     }
@@ -364,6 +538,9 @@ impl Publisher {
     /// whole, otherwise made anew. Returns the tree folders it links to (relative to `trees/`).
     fn assemble(&self) -> Result<Assembled, PublishError> {
         let staged = std::mem::take(&mut *self.staged.lock().unwrap_or_else(|e| e.into_inner()));
+        if let Some(path) = &staged.foreign {
+            return Err(foreign(path, "är en länk eller fil i packet som reservpack inte har gjort; den följs inte"));
+        }
         create_dir_private(&self.stage).map_err(io(&self.stage))?;
         let trees_root = fs::canonicalize(self.out.join(PACKS).join(TREES)).ok();
         let mut made = Assembled {
@@ -442,24 +619,22 @@ impl Publisher {
         write_private(&mpath, &manifest.to_json()).map_err(io(&mpath))?;
         File::open(&mpath).and_then(|f| f.sync_all()).map_err(io(&mpath))?;
         lap("manifest");
-        let packs = self.out.join(PACKS);
+        let packs = self.packs.clone();
         // The visible names: fixed links through `current` for every top-level entry
         // (hidden ones, such as `.history`, are read through `.packs/current`). Made before
         // the switch, so a pack is never published without them; a new one dangles until then.
         let mut made: Vec<PathBuf> = Vec::new();
         let switched = (|| {
             for entry in fs::read_dir(&self.stage).map_err(io(&self.stage))?.flatten() {
-                if entry.file_name().to_string_lossy().starts_with('.') {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with('.') || own_visible(&self.out, &name)? {
                     continue;
                 }
-                let visible = self.out.join(entry.file_name());
-                if fs::symlink_metadata(&visible).is_err() {
-                    let target = Path::new(PACKS).join(CURRENT).join(entry.file_name());
-                    std::os::unix::fs::symlink(&target, &visible).map_err(io(&visible))?;
-                    made.push(visible);
-                }
+                let visible = self.out.join(&name);
+                std::os::unix::fs::symlink(visible_target(&name), &visible).map_err(io(&visible))?;
+                made.push(visible);
             }
-            let tmp_link = packs.join(format!("{CURRENT}.new"));
+            let tmp_link = packs.join(NEW_CURRENT);
             let _ = fs::remove_file(&tmp_link);
             std::os::unix::fs::symlink(&self.name, &tmp_link).map_err(io(&tmp_link))?;
             File::open(&packs).and_then(|d| d.sync_all()).map_err(io(&packs))?;
@@ -485,8 +660,8 @@ impl Publisher {
         if let Ok(entries) = fs::read_dir(&self.out) {
             for entry in entries.flatten() {
                 let p = entry.path();
-                let is_link = fs::symlink_metadata(&p).map(|m| m.file_type().is_symlink()).unwrap_or(false);
-                if is_link && fs::metadata(&p).is_err() {
+                let own = fs::read_link(&p).is_ok_and(|t| t == visible_target(&entry.file_name()));
+                if own && fs::metadata(&p).is_err() {
                     let _ = fs::remove_file(&p);
                 }
             }
@@ -636,7 +811,12 @@ impl Build<'_> {
 fn read_links(generation: &Path) -> Option<Links> {
     let text = fs::read_to_string(generation.join(ROOTS)).ok()?;
     // A line of another form: not an index this code wrote (the caller then walks the trees).
-    text.lines().filter(|l| !l.is_empty()).map(|l| l.split_once('\t').map(|(a, t)| (a.to_string(), t.to_string()))).collect()
+    // A path that leaves `trees/` (or is not one this code wrote) is no index either.
+    let valid = |a: &str, t: &str| (a.is_empty() || check_rel(a).is_ok()) && check_rel(t).is_ok();
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split_once('\t').filter(|(a, t)| valid(a, t)).map(|(a, t)| (a.to_string(), t.to_string())))
+        .collect()
 }
 
 /// Removes the tree folders (under `packs/trees`) that the generation `current` does not
@@ -664,8 +844,9 @@ fn collect_trees(packs: &Path, current: Option<&Path>, indexes: Option<(BTreeSet
     let holders: HashSet<&str> = live.iter().flat_map(|l| l.match_indices('/').map(move |(i, _)| &l[..i])).collect();
     let keep = |rel: &str| under_any(rel, &live);
     let holds = |rel: &str| holders.contains(rel);
+    let Ok(trees_real) = fs::canonicalize(&trees) else { return };
     for c in candidates {
-        sweep(&trees, &c, &keep, &holds);
+        sweep(&trees_real, &c, &keep, &holds);
     }
     // Generation folders left empty.
     for g in fs::read_dir(&trees).into_iter().flatten().flatten() {
@@ -678,12 +859,16 @@ fn under_any(rel: &str, set: &HashSet<String>) -> bool {
     set.contains(rel) || rel.match_indices('/').any(|(i, _)| set.contains(&rel[..i]))
 }
 
-/// Removes `rel` (below `trees`) unless it is live; a folder that holds live ones is swept.
+/// Removes `rel` (below `trees`, given with links resolved) unless it is live; a folder that
+/// holds live ones is swept. Only if the path to it holds no link: nothing outside is removed.
 fn sweep(trees: &Path, rel: &str, keep: &dyn Fn(&str) -> bool, holds: &dyn Fn(&str) -> bool) {
-    if keep(rel) {
+    if keep(rel) || check_rel(rel).is_err() {
         return;
     }
     let p = trees.join(rel);
+    if p.parent().and_then(|d| fs::canonicalize(d).ok()).as_deref() != p.parent() {
+        return;
+    }
     let is_dir = fs::symlink_metadata(&p).map(|m| m.is_dir()).unwrap_or(false);
     if is_dir && holds(rel) {
         for e in fs::read_dir(&p).into_iter().flatten().flatten() {
@@ -722,27 +907,35 @@ fn walk_roots(trees: &Path, generation: &Path) -> BTreeSet<String> {
     roots
 }
 
-/// Every file under `dir` (following a symlinked `dir` itself), as paths relative to it.
-fn list_files(dir: &Path) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// Every regular file under `dir` (following a symlinked `dir` itself), as paths relative to
+/// it, and what else was found there: a link is followed only if it leads to a folder in
+/// `trees` (the tool's own links, given with links resolved); other links and special files
+/// are not followed nor listed, but returned.
+fn list_files(dir: &Path, trees: Option<&Path>) -> (HashSet<String>, Vec<PathBuf>) {
+    let (mut out, mut planted) = (HashSet::new(), Vec::new());
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     while let Some((d, prefix)) = stack.pop() {
         for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
-            let is_dir = match entry.file_type() {
-                Ok(t) if t.is_symlink() => entry.path().is_dir(),
-                Ok(t) => t.is_dir(),
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push((entry.path(), rel)),
+                Ok(t) if t.is_file() => {
+                    out.insert(rel);
+                }
+                Ok(t) if t.is_symlink() => {
+                    let real = fs::canonicalize(entry.path()).ok();
+                    match (real, trees) {
+                        (Some(real), Some(trees)) if real.starts_with(trees) && real.is_dir() => stack.push((entry.path(), rel)),
+                        _ => planted.push(entry.path()),
+                    }
+                }
+                Ok(_) => planted.push(entry.path()),
                 Err(_) => continue,
-            };
-            if is_dir {
-                stack.push((entry.path(), rel));
-            } else {
-                out.insert(rel);
             }
         }
     }
-    out
+    (out, planted)
 }
 
 fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -770,19 +963,46 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, PublishError> {
     Ok(m)
 }
 
-/// The published generation's folder (`out/.packs/<gen>`), if a pack is published.
-pub fn published_dir(out: &Path) -> Option<PathBuf> {
-    let packs = out.join(PACKS);
-    fs::read_link(packs.join(CURRENT)).ok().map(|t| packs.join(t))
+/// The published generation's folder (`out/.packs/<gen>`), if a pack is published; checked
+/// like a run checks it (a planted link or file is [`PublishError::Foreign`]).
+///
+/// For readers without the lock (`verify`, `print --dry-run`): a run may switch and remove
+/// a generation while it is checked, so a refusal is only believed when it is seen again.
+pub fn published_dir(out: &Path) -> Result<Option<PathBuf>, PublishError> {
+    let mut attempt = 0;
+    loop {
+        match Store::check(out) {
+            Err(_) if attempt < 2 => attempt += 1,
+            checked => return checked.map(|s| s.current),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// The published manifest of `out`, if there is one.
 pub fn published(out: &Path) -> Result<Option<Manifest>, PublishError> {
-    let path = out.join(PACKS).join(CURRENT).join("manifest.json");
+    let Some(dir) = published_dir(out)? else { return Ok(None) };
+    let path = dir.join("manifest.json");
     if !path.exists() {
         return Ok(None);
     }
     read_manifest(&path).map(Some)
+}
+
+/// `out/<rel>` (a path as the manifests give it), checked to be a regular file of the pack:
+/// after resolving links, inside `out/.packs`. For reading the pack's files by their visible
+/// names (`print`); anything else is [`PublishError::Foreign`].
+pub fn published_file(out: &Path, rel: &str) -> Result<PathBuf, PublishError> {
+    let path = out.join(rel);
+    if check_rel(rel).is_err() {
+        return Err(foreign(&path, "är ingen sökväg i packet"));
+    }
+    let packs = fs::canonicalize(out.join(PACKS)).map_err(io(&out.join(PACKS)))?;
+    let real = fs::canonicalize(&path).map_err(io(&path))?;
+    if !real.starts_with(&packs) || !fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_file()) {
+        return Err(foreign(&path, "leder inte till en av packets egna filer i .packs"));
+    }
+    Ok(path)
 }
 
 fn unique_suffix() -> String {
@@ -793,6 +1013,14 @@ fn unique_suffix() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file under `dir` in `out/.packs` (following the pack's own links).
+    fn list_files(dir: &Path) -> HashSet<String> {
+        let packs = dir.ancestors().find(|a| a.ends_with(PACKS)).expect("a folder in .packs");
+        let (files, planted) = super::list_files(dir, fs::canonicalize(packs.join(TREES)).ok().as_deref());
+        assert!(planted.iter().all(|p| p.ends_with(CURRENT)), "{planted:?}");
+        files
+    }
 
     fn manifest(paths: &[&str]) -> Manifest {
         Manifest { generated_for: "2026-11-24".into(), documents: paths.iter().map(|p| entry(p)).collect() }
@@ -920,6 +1148,105 @@ mod tests {
         drop(p);
         assert_eq!(list_files(&out.path().join(PACKS)), before);
         assert_eq!(fs::read(out.path().join("A/k/1.pdf")).unwrap(), b"a1");
+    }
+
+    /// The error's path, if it is [`PublishError::Foreign`].
+    fn foreign_path<T>(r: Result<T, PublishError>) -> PathBuf {
+        match r {
+            Err(PublishError::Foreign { path, .. }) => path,
+            Err(e) => panic!("expected a foreign file, got {e}"),
+            Ok(_) => panic!("expected a foreign file, got success"),
+        }
+    }
+
+    #[test]
+    fn only_the_stores_own_entries_are_accepted() {
+        let out = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        p.write("A/k/1.pdf", b"a1").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf"])).unwrap();
+        let packs = out.path().join(PACKS);
+        fs::write(packs.join(ID_KEY), b"secret").unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        assert_eq!(p.packs_dir(), packs);
+        drop(p);
+        assert_eq!(fs::read(packs.join(ID_KEY)).unwrap(), b"secret", "the secret is kept");
+        // Each planted thing is refused by name, and removing it makes the store good again.
+        let plant: Vec<(PathBuf, Box<dyn Fn(&Path)>)> = vec![
+            (packs.join("gen-x"), Box::new(|p: &Path| std::os::unix::fs::symlink("/tmp", p).unwrap())),
+            (packs.join("annat"), Box::new(|p: &Path| fs::write(p, b"x").unwrap())),
+            (packs.join(TREES).join("gen-y"), Box::new(|p: &Path| fs::write(p, b"x").unwrap())),
+            (packs.join(NEW_CURRENT), Box::new(|p: &Path| fs::create_dir(p).unwrap())),
+            (out.path().join("B"), Box::new(|p: &Path| std::os::unix::fs::symlink("/tmp", p).unwrap())),
+        ];
+        for (path, make) in &plant {
+            make(path);
+            let refused = if path.ends_with("B") {
+                // Not yet a name of the pack: refused when a run would make it.
+                let p = Publisher::open(out.path()).unwrap();
+                p.write("B/k/1.pdf", b"b").unwrap();
+                foreign_path(p.commit(&manifest(&["B/k/1.pdf"])))
+            } else {
+                foreign_path(Publisher::open(out.path()))
+            };
+            assert_eq!(&refused, path);
+            let _ = fs::remove_file(path).or_else(|_| fs::remove_dir(path));
+            Publisher::open(out.path()).unwrap();
+        }
+        // `current` to anything but a generation of its own.
+        let current = packs.join(CURRENT);
+        let generation = fs::read_link(&current).unwrap();
+        for target in [other.path().to_path_buf(), PathBuf::from("../.packs").join(&generation), PathBuf::from("gen-missing")] {
+            fs::remove_file(&current).unwrap();
+            std::os::unix::fs::symlink(&target, &current).unwrap();
+            assert_eq!(foreign_path(Publisher::open(out.path())), current, "{}", target.display());
+            assert_eq!(foreign_path(published_dir(out.path())), current);
+        }
+        fs::remove_file(&current).unwrap();
+        std::os::unix::fs::symlink(&generation, &current).unwrap();
+        assert!(published(out.path()).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_link_or_fifo_planted_deep_in_the_pack_is_not_followed_and_is_refused() {
+        let out = tempfile::tempdir().unwrap();
+        let victim = tempfile::tempdir().unwrap();
+        fs::create_dir(victim.path().join("k")).unwrap();
+        fs::write(victim.path().join("k/1.pdf"), b"victim").unwrap();
+        let p = Publisher::open(out.path()).unwrap();
+        p.write("A/k/1.pdf", b"a1").unwrap();
+        p.write("A/m/1.pdf", b"m1").unwrap();
+        p.commit(&manifest(&["A/k/1.pdf", "A/m/1.pdf"])).unwrap();
+        let tree = fs::canonicalize(out.path().join(".packs/current/A")).unwrap();
+        std::os::unix::fs::symlink(victim.path().join("k"), tree.join("v")).unwrap();
+        let fifo = std::ffi::CString::new(tree.join("m/f.pdf").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let p = Publisher::open(out.path()).unwrap();
+        p.keep("A/k/1.pdf").unwrap();
+        assert!(p.keep("A/v/1.pdf").is_err(), "a planted link is not followed");
+        assert!(p.keep("A/m/f.pdf").is_err(), "a FIFO is not a file of the pack");
+        assert!(p.current_path("A/m/f.pdf").is_none(), "nor read");
+        let refused = foreign_path(p.commit(&manifest(&["A/k/1.pdf"])));
+        assert!(refused.ends_with("A/v") || refused.ends_with("A/m/f.pdf"), "{}", refused.display());
+        assert_eq!(fs::read(victim.path().join("k/1.pdf")).unwrap(), b"victim");
+        assert_eq!(fs::read(out.path().join("A/k/1.pdf")).unwrap(), b"a1", "the pack is as it was");
+    }
+
+    #[test]
+    fn the_lock_is_never_opened_through_a_link_nor_as_another_files_name() {
+        let out = tempfile::tempdir().unwrap();
+        let victim = tempfile::tempdir().unwrap();
+        let file = victim.path().join("f");
+        fs::write(&file, b"victim").unwrap();
+        std::os::unix::fs::symlink(&file, out.path().join(".lock")).unwrap();
+        assert_eq!(foreign_path(Publisher::lock(out.path())), out.path().join(".lock"));
+        fs::remove_file(out.path().join(".lock")).unwrap();
+        if fs::hard_link(&file, out.path().join(".lock")).is_ok() {
+            assert_eq!(foreign_path(Publisher::lock(out.path())), out.path().join(".lock"));
+        }
+        assert_eq!(fs::read(&file).unwrap(), b"victim");
     }
 
     #[test]

@@ -12,6 +12,9 @@ use std::path::Path;
 use minijinja::value::ValueKind;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
+use crate::config::TEMPLATE_LIMIT;
+use crate::confine::{self, Refusal};
+
 /// The built-in templates: (file name, source). `lib.typ` is plain Typst shared by all.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("lib.typ", include_str!("../../templates/lib.typ")),
@@ -47,6 +50,8 @@ pub struct Templates {
 pub enum TemplateError {
     #[error("kan inte läsa mallen {path}: {source}")]
     Read { path: String, source: std::io::Error },
+    #[error("mallen {path} {reason}; den används inte (mallar läses bara som vanliga filer i mallkatalogen)")]
+    Refused { path: String, reason: Refusal },
     #[error("mallen {name}: {message}")]
     Syntax { name: String, message: String },
     #[error("mallen {name} finns inte")]
@@ -56,13 +61,26 @@ pub enum TemplateError {
 }
 
 impl Templates {
+    /// An override must be a regular file inside `override_dir` after resolving links (the
+    /// folder itself is checked by [`crate::config::Config::load`]), of at most
+    /// [`TEMPLATE_LIMIT`]; anything else under a template's name is an error naming it.
     pub fn load(override_dir: Option<&Path>) -> Result<Templates, TemplateError> {
         let mut sources = Vec::new();
         for (name, builtin) in BUILTIN {
-            let text = match override_dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map_err(|source| TemplateError::Read { path: path.display().to_string(), source })?,
-                None => builtin.to_string(),
+            let path = override_dir.map(|d| d.join(name)).filter(|p| std::fs::symlink_metadata(p).is_ok());
+            let text = match (override_dir, path) {
+                (Some(dir), Some(path)) => {
+                    let shown = path.display().to_string();
+                    let bytes = confine::read_inside(dir, &path, "mallkatalogen", TEMPLATE_LIMIT).map_err(|reason| match reason {
+                        Refusal::Io(source) => TemplateError::Read { path: shown.clone(), source },
+                        reason => TemplateError::Refused { path: shown.clone(), reason },
+                    })?;
+                    String::from_utf8(bytes).map_err(|_| TemplateError::Read {
+                        path: shown,
+                        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "mallen är inte giltig UTF-8"),
+                    })?
+                }
+                _ => builtin.to_string(),
             };
             sources.push((name.to_string(), text));
         }
@@ -176,6 +194,23 @@ mod tests {
         let out = env.render_str("{{ a }}|{{ n }}|{{ l }}|{{ m }}", &ctx).unwrap();
         assert_eq!(out, r##""#set page(fill: red)\"]\\\n"|3|("x",none,true,)|(:)"##);
         assert!(t.source("lib.typ").unwrap().contains("#let"));
+    }
+
+    #[test]
+    fn an_override_is_read_only_as_a_regular_file_inside_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kontakter.typ"), "egen mall\n").unwrap();
+        let t = Templates::load(Some(dir.path())).unwrap();
+        assert_eq!(t.source("kontakter.typ").unwrap(), "egen mall\n");
+        std::fs::write(other.path().join("hemlig.typ"), "hemligt").unwrap();
+        std::os::unix::fs::symlink(other.path().join("hemlig.typ"), dir.path().join("telefonlista.typ")).unwrap();
+        let e = Templates::load(Some(dir.path())).err().expect("a link out of the folder is refused").to_string();
+        assert!(e.contains("telefonlista.typ") && e.contains("utanför mallkatalogen"), "{e}");
+        std::fs::remove_file(dir.path().join("telefonlista.typ")).unwrap();
+        std::fs::create_dir(dir.path().join("telefonlista.typ")).unwrap();
+        let e = Templates::load(Some(dir.path())).err().expect("a folder is refused").to_string();
+        assert!(e.contains("telefonlista.typ") && e.contains("en katalog"), "{e}");
     }
 
     #[test]
