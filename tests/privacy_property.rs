@@ -364,7 +364,10 @@ fn add_persons(dir: &Path, gens: &[Gen], rng: &mut ChaCha8Rng) {
                 *e = i;
             }
         }
-        best.into_values().collect()
+        // Sorted: the case must not depend on the hash map's order (a seed replays it).
+        let mut v: Vec<usize> = best.into_values().collect();
+        v.sort_unstable();
+        v
     };
     let today: Vec<usize> = (0..visits.rows.len()).filter(|i| visits.rows[*i][0] == DATE && !reserved.contains(i)).collect();
     // Control run (`RESERVPACK_PRIVACY_CONTROL=1`): nothing planted, so the scan must find
@@ -509,6 +512,8 @@ proptest! {
 
     #[test]
     fn no_protected_identity_reaches_general_paper(seed in any::<u64>()) {
+        // `RESERVPACK_PRIVACY_SEED=N` replays the case a failure printed.
+        let seed = std::env::var("RESERVPACK_PRIVACY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(seed);
         one_case(seed)?;
     }
 }

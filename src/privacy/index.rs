@@ -115,6 +115,12 @@ impl Index {
     /// employees, contacts), each a full name as written; a one-word name, or one holding a
     /// protected full name, shares nothing.
     pub fn build<'a>(protected: &[(String, Identity)], others: impl IntoIterator<Item = &'a str>) -> Index {
+        Index::build_with(protected, Some(others.into_iter().collect()))
+    }
+
+    /// [`Index::build`]; `others: None` treats every name part as shared (so only a full
+    /// name, a number or two parts of one identity count).
+    fn build_with(protected: &[(String, Identity)], others: Option<Vec<&str>>) -> Index {
         let common: HashSet<String> = COMMON_WORDS
             .lines()
             .map(str::trim)
@@ -150,19 +156,23 @@ impl Index {
                 }
             }
         }
-        let full_folded: HashSet<String> = full_names.iter().map(|(_, n)| fold(n).text).collect();
-        let mut shared: HashSet<String> = HashSet::new();
-        for name in others {
-            let f = fold(name).text;
-            // Only a full name (two parts or more) makes its parts "borne by someone else": a
-            // lone word in a name field may itself be the mention of a protected person.
-            if f.split([' ', '-']).filter(|w| !w.is_empty()).count() < 2
-                || full_folded.iter().any(|full| contains_word(&f, full))
-            {
-                continue;
+        // Names borne by someone else: only a full name (two parts or more), and only one that
+        // is not itself a mention of a protected identity — a full name, a number, or two
+        // parts of one identity (as the index without any shared name would find them).
+        let shared: Option<HashSet<String>> = others.map(|others| {
+            let strict = Index::build_with(protected, None);
+            let mut shared = HashSet::new();
+            for name in others {
+                let f = fold(name).text;
+                let parts: Vec<&str> = f.split([' ', '-']).filter(|w| !w.is_empty()).collect();
+                if parts.len() < 2 || strict.scrub(name, None).hit {
+                    continue;
+                }
+                shared.extend(parts.into_iter().map(str::to_string));
             }
-            shared.extend(f.split([' ', '-']).filter(|w| !w.is_empty()).map(str::to_string));
-        }
+            shared
+        });
+        let is_shared = |f: &str| shared.as_ref().is_none_or(|s| s.contains(f));
 
         let mut add_name = |text: &str, meta: Meta| {
             let f = fold(text).text;
@@ -195,7 +205,7 @@ impl Index {
                 let n = numbered.len() as u16;
                 let n = *numbered.entry(f.clone()).or_insert(n);
                 let is_common = f.chars().count() <= 2 || common.contains(&f);
-                add_name(&p, Meta { owner, part: Part::Name(n), shared: shared.contains(&f), common: is_common });
+                add_name(&p, Meta { owner, part: Part::Name(n), shared: is_shared(&f), common: is_common });
             }
         }
 
@@ -405,14 +415,14 @@ fn word_end(f: &str, b: usize) -> Option<usize> {
     None
 }
 
+/// Whether folded `hay` holds folded `needle` as a whole word (a genitive counts).
 fn contains_word(hay: &str, needle: &str) -> bool {
     let mut from = 0;
     while let Some(rel) = hay[from..].find(needle) {
         let a = from + rel;
         let b = a + needle.len();
         let before = hay[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after = hay[b..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-        if before && after {
+        if before && word_end(hay, b).is_some() {
             return true;
         }
         from = a + hay[a..].chars().next().map_or(1, char::len_utf8);
@@ -715,6 +725,11 @@ mod tests {
         // A relative's shared surname alone stays; the full name goes.
         assert_eq!(clean("Ekvall kommer", None), "Ekvall kommer");
         assert!(!clean("Ulrika Ekvall kommer", None).contains("Ekvall"));
+        // A name field that itself mentions him (here in the genitive) shares nothing: his
+        // given name alone still goes elsewhere.
+        let idx = Index::build(&[ake()], ["Karl Åke Wahlgrens", "Ulrika Ekvall's"]);
+        assert!(idx.scrub("Åke kommer", None).hit);
+        assert!(idx.scrub("Ulrika kommer", None).hit);
     }
 
     #[test]

@@ -180,7 +180,8 @@ fn clear_with(data: Dataset, date: NaiveDate, index: &Index) -> (Cleared, Vec<Di
 /// Makes the run's messages safe to print: a message about a protected person's row (by
 /// `person_id`, or a personer.csv row marked protected) becomes restricted — no value, the
 /// enhetschef's egenkontroll only — and no message quotes a value that holds a protected
-/// identity or a personnummer-like number. Gives restricted messages their person's unit.
+/// identity or a personnummer-like number. Gives messages about a person's row that person's
+/// unit (so only that unit's egenkontroll lists them).
 pub fn redact(diags: &mut [Diagnostic], data_restricted: &HashSet<String>, cleared: &Cleared, index: &Index) {
     let units: HashMap<&str, (&str, bool)> =
         cleared.persons.iter().map(|p| (p.id.as_str(), (p.unit.as_str(), p.is_protected()))).collect();
@@ -190,11 +191,12 @@ pub fn redact(diags: &mut [Diagnostic], data_restricted: &HashSet<String>, clear
         });
         if about_protected {
             d.restrict();
-            if d.unit.is_none()
-                && let Some((unit, _)) = d.person.as_deref().and_then(|id| units.get(id))
-            {
-                d.unit = Some(unit.to_string());
-            }
+        }
+        // The unit whose egenkontroll lists it: the person's, where the row names one.
+        if d.unit.is_none()
+            && let Some((unit, _)) = d.person.as_deref().and_then(|id| units.get(id))
+        {
+            d.unit = Some(unit.to_string());
         }
         if d.value.as_deref().is_some_and(|v| looks_like_personnummer(v) || index.scrub(v, None).hit) {
             d.value = None;
