@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod export;
 pub mod fixtures;
 pub mod ingest;
 pub mod model;
