@@ -28,6 +28,15 @@ fn export(out: &Path, unit: &str, to: &Path, begransad: bool) -> std::process::O
     run(&args)
 }
 
+/// Exports `unit` to a new stick; returns the stick, the copy folder and the command's output.
+fn export_to_new_stick(out: &Path, unit: &str, begransad: bool) -> (tempfile::TempDir, PathBuf, std::process::Output) {
+    let stick = tempfile::tempdir().unwrap();
+    let o = export(out, unit, stick.path(), begransad);
+    assert!(o.status.success(), "export failed: {}", text(&o));
+    let copy = copy_dir(stick.path());
+    (stick, copy, o)
+}
+
 /// The one copy folder under `stick`.
 fn copy_dir(stick: &Path) -> PathBuf {
     let dirs: Vec<PathBuf> = std::fs::read_dir(stick).unwrap().flatten().map(|e| e.path()).collect();
@@ -93,10 +102,7 @@ fn chromium() -> Option<&'static str> {
 #[test]
 fn export_writes_a_safe_complete_tree_whose_index_links_resolve_offline() {
     let (_input, out) = pack();
-    let stick = tempfile::tempdir().unwrap();
-    let o = export(out.path(), "HT-NORR", stick.path(), false);
-    assert!(o.status.success(), "export failed: {}", text(&o));
-    let copy = copy_dir(stick.path());
+    let (_stick, copy, _) = export_to_new_stick(out.path(), "HT-NORR", false);
     let name = copy.file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(name, "Reservpack Hemtjänst Norr 2026-11-24");
     let entries = tree(&copy);
@@ -157,8 +163,7 @@ fn export_writes_a_safe_complete_tree_whose_index_links_resolve_offline() {
     assert!(hrefs.len() > docs.len(), "{} links", hrefs.len());
     let mut pdf_links = 0;
     for h in hrefs {
-        if h.starts_with('#') {
-            let id = &h[1..];
+        if let Some(id) = h.strip_prefix('#') {
             assert!(html.contains(&format!("id=\"{id}\"")), "anchor {h} missing");
             continue;
         }
@@ -173,10 +178,7 @@ fn export_writes_a_safe_complete_tree_whose_index_links_resolve_offline() {
 #[test]
 fn verify_offline_passes_on_a_fresh_copy_and_fails_when_altered_or_unfinished() {
     let (_input, out) = pack();
-    let stick = tempfile::tempdir().unwrap();
-    let o = export(out.path(), "VB-LINDEN", stick.path(), false);
-    assert!(o.status.success(), "export failed: {}", text(&o));
-    let copy = copy_dir(stick.path());
+    let (stick, copy, _) = export_to_new_stick(out.path(), "VB-LINDEN", false);
     let ok = verify_offline(&copy);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
     assert!(text(&ok).contains("komplett och oförändrad"));
@@ -222,11 +224,8 @@ fn nothing_restricted_without_begransad_and_restricted_only_in_its_folder_with_i
     assert!(!ids.is_empty());
     for unit in ["HT-NORR", "VB-LINDEN"] {
         // Without --begransad: names and text of everything written.
-        let stick = tempfile::tempdir().unwrap();
-        let o = export(out.path(), unit, stick.path(), false);
-        assert!(o.status.success(), "{}", text(&o));
+        let (_stick, copy, o) = export_to_new_stick(out.path(), unit, false);
         let mut found = leaks("utskriften", &text(&o), &ids);
-        let copy = copy_dir(stick.path());
         for e in tree(&copy) {
             found.extend(leaks(&format!("filnamnet {e}"), &e, &ids));
             assert!(!e.contains("BEGR") && !e.to_lowercase().contains("begransad") && !e.contains("Ordinarie akt") && !e.contains("privata"), "{e}");
@@ -242,10 +241,7 @@ fn nothing_restricted_without_begransad_and_restricted_only_in_its_folder_with_i
         assert!(found.is_empty(), "{unit}: {found:#?}");
 
         // With --begransad: restricted documents only inside the BEGRÄNSAD folder.
-        let stick = tempfile::tempdir().unwrap();
-        let o = export(out.path(), unit, stick.path(), true);
-        assert!(o.status.success(), "{}", text(&o));
-        let copy = copy_dir(stick.path());
+        let (_stick, copy, _) = export_to_new_stick(out.path(), unit, true);
         let restricted: Vec<serde_json::Value> = documents(out.path()).into_iter().filter(|d| d["unit"] == unit && d["audience"] == "enhetschef").collect();
         assert!(!restricted.is_empty());
         let mut where_: Vec<String> = Vec::new();

@@ -105,21 +105,21 @@ pub fn render(page: &Page, items: &[&Placed], base: &str) -> String {
         escape(&title)
     );
     let valid = escape(page.valid_for);
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<p class=\"varning\"><strong>Kopia – gäller per {valid}; inaktuell efter nästa utskrift.</strong><br>\
          Sekretess: innehåller personuppgifter. USB-minnet förvaras inlåst i aktskåp och tas inte med från arbetsplatsen. \
-         Utskrifter strimlas eller läggs i sekretesstunna, aldrig i vanlig pappersåtervinning.</p>\n"
+         Utskrifter strimlas eller läggs i sekretesstunna, aldrig i vanlig pappersåtervinning.</p>"
     );
     if page.restricted {
         h.push_str("<p class=\"begransad\">SKYDDADE PERSONUPPGIFTER – endast för enhetschef och behöriga. Visas och skrivs ut bara där obehöriga inte kan se.</p>\n");
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<p class=\"info\">Varje dokument har sitt dokument-id och sin version i sidfoten; jämför med listan nedan. \
          Blanketterna finns också som <em>ifyllbara</em> kopior: öppna dem i valfri PDF-läsare (Adobe Reader, Edge, Chrome), \
          fyll i, spara på det krypterade USB-minnet och skriv ut. \
-         Kontrollera att kopian är hel och oförändrad med <code>reservpack verify --offline \"{}\"</code> (kontrollsummor i <code>SHA256SUMS</code>).</p>\n",
+         Kontrollera att kopian är hel och oförändrad med <code>reservpack verify --offline \"{}\"</code> (kontrollsummor i <code>SHA256SUMS</code>).</p>",
         escape(page.folder)
     );
     // Sections in order, with a small table of contents.
@@ -164,9 +164,9 @@ pub fn render(page: &Page, items: &[&Placed], base: &str) -> String {
                 }
                 h.push_str("</p>\n");
             }
-            let _ = write!(h, "<h3 id=\"s{i}\">{}</h3>\n", escape(&section_heading(s)));
+            let _ = writeln!(h, "<h3 id=\"s{i}\">{}</h3>", escape(&section_heading(s)));
         } else {
-            let _ = write!(h, "<h2 id=\"s{i}\">{}</h2>\n", escape(&section_heading(s)));
+            let _ = writeln!(h, "<h2 id=\"s{i}\">{}</h2>", escape(&section_heading(s)));
         }
         h.push_str("<table>\n<colgroup><col class=\"c1\"><col class=\"c2\"><col class=\"c3\"><col class=\"c4\"><col class=\"c5\"><col class=\"c6\"></colgroup>\n<tr><th>Dokument</th><th>Dokument-id</th><th>Version</th><th>Sidor</th><th>Utskriven för</th><th>Gallras</th></tr>\n");
         for p in items.iter().filter(|p| &p.section == *s) {

@@ -91,7 +91,7 @@ pub fn export(out: &Path, unit: &str, target: &Path, begransad: bool) -> Result<
     let key: String = unit.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let mut staging = write::Staging::create(target, &key)?;
     let result = write_copy(&mut staging, &mut placed, &bytes_of, &unit_name, unit, &manifest.generated_for, &folder);
-    let (sums, stats) = match result {
+    let written = match result {
         Ok(r) => r,
         Err(e) => {
             staging.abandon();
@@ -113,15 +113,27 @@ pub fn export(out: &Path, unit: &str, target: &Path, begransad: bool) -> Result<
         valid_for: manifest.generated_for.clone(),
         documents: placed.len(),
         restricted: placed.iter().filter(|p| p.restricted).count(),
-        fillable: stats.0,
-        fillable_skipped: stats.1,
-        files: sums.len(),
-        bytes: stats.2,
+        fillable: written.fillable,
+        fillable_skipped: written.fillable_skipped,
+        files: written.sums.len(),
+        bytes: written.bytes,
     })
 }
 
+/// A published document and its bytes.
+type Doc = (Entry, Vec<u8>);
+
+/// What [`write_copy`] wrote.
+struct Written {
+    /// sha256 by path in the copy (what `SHA256SUMS` lists).
+    sums: BTreeMap<String, String>,
+    fillable: usize,
+    fillable_skipped: usize,
+    bytes: u64,
+}
+
 /// Writes every file of the copy into the staging folder, then `SHA256SUMS` and, last,
-/// the marker. Returns the sums and (fillable copies, skipped, bytes).
+/// the marker.
 fn write_copy(
     staging: &mut write::Staging,
     placed: &mut [Placed],
@@ -130,7 +142,7 @@ fn write_copy(
     unit: &str,
     valid_for: &str,
     folder: &str,
-) -> Result<(BTreeMap<String, String>, (usize, usize, u64)), ExportError> {
+) -> Result<Written, ExportError> {
     let mut sums = BTreeMap::new();
     let (mut fillable, mut skipped, mut total) = (0, 0, 0u64);
     let mut put = |staging: &mut write::Staging, rel: &str, bytes: &[u8]| -> Result<(), ExportError> {
@@ -175,12 +187,12 @@ fn write_copy(
     let text = sums::sums_text(&sums);
     staging.write(sums::SUMS, text.as_bytes())?;
     staging.write(sums::MARKER, sums::marker_text(text.as_bytes(), valid_for).as_bytes())?;
-    Ok((sums, (fillable, skipped, total)))
+    Ok(Written { sums, fillable, fillable_skipped: skipped, bytes: total })
 }
 
 /// The published manifest and `unit`'s documents with their bytes, all from one generation
 /// (read again if a run switches the pack meanwhile).
-fn read_pack(out: &Path, unit: &str) -> Result<(Manifest, Vec<(Entry, Vec<u8>)>), ExportError> {
+fn read_pack(out: &Path, unit: &str) -> Result<(Manifest, Vec<Doc>), ExportError> {
     let packs = fs::canonicalize(out.join(".packs")).map_err(|_| ExportError::NoPack(out.to_path_buf()))?;
     for _ in 0..3 {
         let Some(dir) = published_dir(out) else { return Err(ExportError::NoPack(out.to_path_buf())) };

@@ -76,11 +76,7 @@ impl Unique {
             return first;
         }
         (2..)
-            .map(|n| {
-                let suffix = format!(" ({n}){ext}");
-                let base = safe_name(text, &suffix);
-                base
-            })
+            .map(|n| safe_name(text, &format!(" ({n}){ext}")))
             .find(|name| self.taken.insert(name.to_lowercase()))
             .expect("some number is free")
     }
