@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, installing what the end-to-end tests read PDFs with
-# (poppler-utils: pdftotext/pdfinfo; qpdf) when they are missing.
+# (poppler-utils: pdftotext/pdfinfo; qpdf) and the browser the export test opens index.html
+# in (chromium) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+# Chromium (headless) opens the exported index.html offline in tests/export.rs.
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installerar ${need[*]} …"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

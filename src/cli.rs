@@ -36,6 +36,28 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Skickar utskriftsbuntarna (en per enhet och målgrupp, dubbelsidigt) till en skrivare med lp (CUPS).
     Print(PrintArgs),
+    /// Kopierar en enhets aktuella pack till ett (krypterat) USB-minne: PDF:er i mappar,
+    /// ifyllbara blanketter, innehållsförteckning (index.html) och kontrollsummor.
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// Utkatalogen med det publicerade packet.
+    #[arg(long, value_name = "KATALOG")]
+    pub out: PathBuf,
+    /// Enheten som kopieras (enhet_id, t.ex. HT-NORR).
+    #[arg(long, value_name = "ID")]
+    pub unit: String,
+    /// Målmappen, oftast USB-minnets monteringspunkt. Måste finnas. Kopian skrivs till en
+    /// ny mapp "Reservpack <enhet> <datum>" där; en tidigare kopia med samma namn ersätts
+    /// först när den nya är komplett.
+    #[arg(long, value_name = "MÅL")]
+    pub to: PathBuf,
+    /// Ta också med enhetschefens begränsade material, i en egen mapp märkt BEGRÄNSAD.
+    /// Utan flaggan skrivs inget begränsat material.
+    #[arg(long)]
+    pub begransad: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -51,14 +73,19 @@ pub struct GallraArgs {
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
     /// Utkatalogen med det publicerade packet.
-    #[arg(long, value_name = "KATALOG")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "KATALOG", required_unless_present = "offline", conflicts_with = "offline")]
+    pub out: Option<PathBuf>,
+    /// Kontrollera i stället en kopia från reservpack export (mappen eller USB-minnet):
+    /// att alla filer finns, är oförändrade, att inga andra filer tillkommit och att
+    /// kopian skrevs klart. Kräver inget pack och ingen nätverksanslutning.
+    #[arg(long, value_name = "MÅL")]
+    pub offline: Option<PathBuf>,
     /// Dokument-id som det står på bladet (t.ex. GP-1A2B3C4D5E).
-    #[arg(value_name = "DOKUMENT_ID")]
-    pub doc_id: String,
+    #[arg(value_name = "DOKUMENT_ID", required_unless_present = "offline", conflicts_with = "offline")]
+    pub doc_id: Option<String>,
     /// Versionen som den står på bladet (de första 8 tecknen efter "v", eller hela).
-    #[arg(value_name = "VERSION")]
-    pub version: String,
+    #[arg(value_name = "VERSION", required_unless_present = "offline", conflicts_with = "offline")]
+    pub version: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

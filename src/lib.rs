@@ -9,6 +9,7 @@
 pub mod config;
 pub mod confine;
 pub mod diag;
+pub mod export;
 pub mod fixtures;
 pub mod ingest;
 pub mod model;

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Gallra(args) => commands::gallra::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Print(args) => commands::print::run(args),
+        Command::Export(args) => commands::export::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -63,8 +64,9 @@ fn swedish_command() -> clap::Command {
         ("check", "reservpack check --input KATALOG [--config FIL]"),
         ("fixtures", "reservpack fixtures --scale demo|unit|city [--seed N] --out KATALOG"),
         ("gallra", "reservpack gallra --out KATALOG [--today ÅÅÅÅ-MM-DD]"),
-        ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION"),
-        ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--delta] [--dry-run]"),
+        ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION\n       reservpack verify --offline MÅL"),
+        ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--delta] [--begransad] [--dry-run]"),
+        ("export", "reservpack export --out KATALOG --unit ID --to MÅL [--begransad]"),
     ];
     let swedish_args = |c: clap::Command| {
         c.mut_args(|a| {
@@ -96,7 +98,7 @@ fn usage_error(e: &clap::Error) -> String {
         ErrorKind::InvalidSubcommand => format!("okänt kommando '{}'", ctx(ContextKind::InvalidSubcommand)),
         ErrorKind::MissingRequiredArgument => format!("obligatoriskt argument saknas: {}", ctx(ContextKind::InvalidArg)),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "ange ett kommando: generate, check, fixtures, gallra, verify eller print".into()
+            "ange ett kommando: generate, check, fixtures, gallra, verify, print eller export".into()
         }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let arg = ctx(ContextKind::InvalidArg);

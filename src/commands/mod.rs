@@ -1,6 +1,7 @@
 //! The subcommands. Each takes its parsed flags and returns the exit code (FORMATS.md).
 
 pub mod check;
+pub mod export;
 pub mod fixtures;
 pub mod gallra;
 pub mod generate;

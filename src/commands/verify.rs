@@ -13,8 +13,15 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cli;
 
 pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
-    let id = args.doc_id.trim().to_uppercase();
-    let version = args.version.trim().trim_start_matches(['v', 'V']).to_lowercase();
+    if let Some(target) = &args.offline {
+        return super::export::verify_offline(target);
+    }
+    let (Some(out), Some(doc_id), Some(version)) = (&args.out, &args.doc_id, &args.version) else {
+        eprintln!("fel: ange --out KATALOG DOKUMENT_ID VERSION, eller --offline MÅL");
+        return Ok(EXIT_USAGE);
+    };
+    let id = doc_id.trim().to_uppercase();
+    let version = version.trim().trim_start_matches(['v', 'V']).to_lowercase();
     if version.len() < 8 || version.len() > 64 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
         eprintln!("fel: versionen ska vara minst 8 hexadecimala tecken, som på bladet (t.ex. v1a2b3c4d)");
         return Ok(EXIT_USAGE);
@@ -23,14 +30,14 @@ pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
     let mut read = None;
     for _ in 0..3 {
         // A planted link or file in the pack is refused, naming it (issue 13).
-        let Some(dir) = published_dir(&args.out)? else { break };
+        let Some(dir) = published_dir(out)? else { break };
         if let Ok(m) = read_manifest(&dir.join("manifest.json")) {
             read = Some((m, history::read_all(&dir)));
             break;
         }
     }
     let Some((manifest, ended)) = read else {
-        eprintln!("fel: det finns inget publicerat pack i {}", args.out.display());
+        eprintln!("fel: det finns inget publicerat pack i {}", out.display());
         return Ok(EXIT_FAILED);
     };
     let short = |v: &str| v[..v.len().min(8)].to_string();
