@@ -29,18 +29,6 @@ struct Protected {
     printed_as: String,
 }
 
-fn luhn_digit(nine: &str) -> u32 {
-    let sum: u32 = nine
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = c.to_digit(10).unwrap() * if i % 2 == 0 { 2 } else { 1 };
-            if d > 9 { d - 9 } else { d }
-        })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
 /// Every spelling of a 12-digit personnummer `YYYYMMDD-NNNN`.
 fn spellings(pnr: &str) -> Vec<String> {
     let digits: String = pnr.chars().filter(char::is_ascii_digit).collect();

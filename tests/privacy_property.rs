@@ -72,18 +72,6 @@ impl Gen {
     }
 }
 
-fn luhn(nine: &str) -> u32 {
-    let sum: u32 = nine
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = c.to_digit(10).unwrap() * if i % 2 == 0 { 2 } else { 1 };
-            if d > 9 { d - 9 } else { d }
-        })
-        .sum();
-    (10 - sum % 10) % 10
-}
-
 /// Digit runs and folded words of every input file (generated values must be new).
 fn taken(dir: &Path) -> (HashSet<String>, HashSet<String>) {
     let mut digits = HashSet::new();
@@ -135,7 +123,7 @@ fn generate_persons(rng: &mut ChaCha8Rng, taken_digits: &HashSet<String>, taken_
         let surname = namer.name();
         let (y, m, d) = (namer.rng.gen_range(1925..=1950), namer.rng.gen_range(1..=12u32), namer.rng.gen_range(1..=28u32));
         let nine = format!("{:02}{m:02}{d:02}{:03}", y % 100, namer.rng.gen_range(1..1000));
-        let pnr12 = format!("{}{}-{}{}", y / 100, &nine[..6], &nine[6..], luhn(&nine));
+        let pnr12 = format!("{}{}-{}{}", y / 100, &nine[..6], &nine[6..], luhn_digit(&nine));
         let relatives = (0..namer.rng.gen_range(1..=2)).map(|_| Rel { name: format!("{} {}", namer.name(), namer.name()), phone: phone(namer.rng) }).collect();
         let ph = phone(namer.rng);
         for s in [&pnr12, &ph] {

@@ -544,3 +544,16 @@ pub fn read_json(path: &Path) -> Vec<serde_json::Value> {
 pub fn write_json(path: &Path, v: &[serde_json::Value]) {
     std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
 }
+
+/// The Luhn check digit of a personnummer's first nine digits (YYMMDDNNN).
+pub fn luhn_digit(nine: &str) -> u32 {
+    let sum: u32 = nine
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10).unwrap() * if i % 2 == 0 { 2 } else { 1 };
+            if d > 9 { d - 9 } else { d }
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
