@@ -164,7 +164,7 @@ fn every_batch_is_whole_checked_and_in_filing_order() {
         let cover = flat(&pages[0]);
         assert!(cover.contains("Utskriftsbunt"), "{}: cover", row.batch);
         assert!(cover.contains(&format!("({})", row.unit)), "cover names the unit");
-        assert!(cover.contains(&format!("Servicedag Tisdag {DATE}")), "cover shows the service date: {cover}");
+        assert!(cover.contains(&format!("Besöksdag Tisdag {DATE}")), "cover shows the service date: {cover}");
         assert!(cover.contains(&format!("Antal dokument {}", row.documents)), "{cover}");
         assert!(cover.contains(&format!("Antal sidor {n} ")), "{cover}");
         assert!(cover.contains(&format!("Antal ark {} ", row.sheets)), "{cover}");

@@ -90,6 +90,15 @@ impl DocJob {
         serde_json::from_str(&self.context_json).expect("plan wrote valid JSON")
     }
 
+    /// Adds what the stamp prints but the version does not hash (FORMATS.md): the print
+    /// number (`utskrift N`) and when the data was exported (`Uppgifter per …`).
+    pub fn set_print_info(&mut self, printing: usize, as_of: &str) {
+        let mut context = self.context();
+        context["stamp"]["printing"] = json!(printing);
+        context["stamp"]["as_of"] = json!(as_of);
+        self.context_json = serde_json::to_string(&context).expect("json values serialise").into_boxed_str();
+    }
+
     /// The first 8 hex digits of the version, as printed in the stamp.
     pub fn short_version(&self) -> &str {
         &self.version[..8]

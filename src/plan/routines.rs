@@ -22,7 +22,7 @@ const HOME_CARE: &[(&str, &[&str])] = &[
     (
         "Rutiner gällande driftstopp",
         &[
-            "Göteborg Stads rutin för att säkerställa planering och utförande av hemtjänst vid driftstopp (denna rutin samt bilagor)",
+            "Göteborgs Stads rutin för att säkerställa planering och utförande av hemtjänst vid driftstopp (denna rutin samt bilagor)",
             "Treserva - Rutin vid driftstörningar/driftstopp (gäller för Myndighet)",
         ],
     ),

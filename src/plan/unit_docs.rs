@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::schedules::{STORAGE_CABINET, day_heading, visit_row};
+use super::schedules::{STORAGE_CABINET, day_heading, partners, visit_row};
 use super::{Audience, DocJob, Draft, Planner, Scope, doc_id, egenkontroll, forms, routines, timecare};
 use crate::diag::Diagnostic;
 use crate::model::{Employee, Unit, UnitKind};
@@ -105,7 +105,7 @@ fn planerade_besok(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &m
                     "week": week,
                     "unit_id": unit.id,
                     "unit_name": unit.name,
-                    "visits": visits.iter().map(|v| visit_row(v)).collect::<Vec<_>>(),
+                    "visits": visits.iter().map(|v| visit_row(v, &partners(&visits, v))).collect::<Vec<_>>(),
                 }),
                 attachments: Vec::new(),
                 retention_kind: None,

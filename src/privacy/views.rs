@@ -118,6 +118,8 @@ pub struct ClearedVisit {
     pub who: String,
     pub address: String,
     pub key_number: Option<String>,
+    /// The care recipient's phone; `None` for a protected person.
+    pub phone: Option<String>,
     pub tasks: Vec<String>,
     pub double_staffing: bool,
     pub note: Option<String>,
@@ -393,6 +395,7 @@ pub(super) fn visit(v: &Visit, p: &Person, c: &Cleaner, fictive_ok: bool) -> Cle
         who: identity(p, fictive_ok).name,
         address,
         key_number: c.opt(&v.key_number, o, src, "besökets nyckelnummer"),
+        phone: if protected { None } else { p.phone.expose().clone() },
         tasks: c.list(&v.tasks, o, src, "besökets insatser"),
         double_staffing: v.double_staffing,
         note: c.opt(v.note.expose(), o, src, "besökets notering"),

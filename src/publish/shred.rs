@@ -34,7 +34,18 @@ use crate::retention::SECRECY_TEXT;
 pub const TEMPLATE: &str = "gallringslista.typ";
 /// The CSV header (FORMATS.md style: English column names, Swedish content).
 pub const CSV_HEADER: &[&str] =
-    &["unit", "reason", "kind", "label", "subject", "id", "version", "pages", "printed", "storage", "gallring", "new_version"];
+    &["unit", "part", "reason", "kind", "label", "subject", "id", "version", "pages", "printed", "storage", "gallring", "new_version"];
+
+/// The list's two parts (CSV column `part`): every listed sheet as an unused copy to shred
+/// now, and again, for sheets written on by hand (schedules, forms), as a filled-in original
+/// whose content is entered or whose time is after-registered first (seeds 000, 001, 003).
+pub const PART_UNUSED: &str = "oanvand";
+pub const PART_FILLED_IN: &str = "ifylld";
+
+/// What the routine says about a filled-in copy of the item's document, if it is a form.
+fn filled_in(i: &Item) -> Option<&'static str> {
+    crate::retention::filled_in_routine(&i.old.kind, &i.old.gallring)
+}
 
 const STORAGE_GENERAL: &str = "Med utskriften; sedan dokumentskåp (aktskåp) tills nästa lista";
 const STORAGE_RESTRICTED: &str = "Enhetschefens dokumentskåp (endast enhetschef)";
@@ -223,12 +234,15 @@ fn reason_text(i: &Item) -> String {
 pub fn csv(unit: &str, items: &[Item]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
     let _ = w.write_record(CSV_HEADER);
-    for i in items {
+    let unused = items.iter().map(|i| (PART_UNUSED, i));
+    let filled = items.iter().filter(|i| filled_in(i).is_some()).map(|i| (PART_FILLED_IN, i));
+    for (part, i) in unused.chain(filled) {
         let e = i.old;
         let pages = e.pages.to_string();
         let new_version = i.new.map(|n| short(&n.version).to_string()).unwrap_or_default();
         let _ = w.write_record([
             unit,
+            part,
             i.reason.code(),
             &e.kind,
             &e.label,
@@ -287,6 +301,24 @@ impl ListJob {
             (!rows.is_empty()).then(|| json!({ "title": title, "note": note, "rows": rows }))
         })
         .collect();
+        // Part two: the sheets that may have been written on, grouped by what their routine says.
+        let mut filled: Vec<(&str, Vec<Value>)> = Vec::new();
+        for i in items {
+            let Some(routine) = filled_in(i) else { continue };
+            let row = json!({
+                "label": i.old.label,
+                "subject": i.old.subject,
+                "id": i.old.id,
+                "version": short(&i.old.version),
+                "pages": i.old.pages,
+                "printed": i.old.printed,
+            });
+            match filled.iter_mut().find(|(r, _)| *r == routine) {
+                Some((_, rows)) => rows.push(row),
+                None => filled.push((routine, vec![row])),
+            }
+        }
+        let filled: Vec<Value> = filled.into_iter().map(|(routine, rows)| json!({ "routine": routine, "rows": rows })).collect();
         let pages: usize = items.iter().map(|i| i.old.pages).sum();
         let id = list_id(unit, audience);
         let mut context = json!({
@@ -298,6 +330,7 @@ impl ListJob {
                 "count": items.len(),
                 "pages": pages,
                 "sections": sections,
+                "filled": filled,
             },
             "title": format!("Gallringslista {unit} {id}"),
             "stamp": {
@@ -395,7 +428,8 @@ mod tests {
         assert!(!lists.lists.contains_key(&("V".to_string(), Audience::Personal)), "V did not change");
         let csv = String::from_utf8(csv("U", general)).unwrap();
         assert!(csv.starts_with("\u{feff}unit;reason;kind;"));
-        assert!(csv.contains("\r\nU;ny_version;genomforandeplan;Genomförandeplan;Anna A;GP-1;aaaaaaaa;2;2026-11-20;"));
+        assert!(csv.contains("\r\nU;oanvand;ny_version;genomforandeplan;Genomförandeplan;Anna A;GP-1;aaaaaaaa;2;2026-11-20;"));
+        assert!(!csv.contains(";ifylld;"), "a genomförandeplan is never written on");
         assert!(csv.ends_with(";99999999\r\n") || csv.contains(";99999999\r\n"));
         let ended = lists.ended();
         assert_eq!(ended.len(), 4, "expired documents stay until gallra");
