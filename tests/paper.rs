@@ -147,6 +147,11 @@ fn the_stamp_tells_printing_and_export_time_without_changing_versions() {
     assert!(seen_new);
 }
 
+/// `generate` for another service day than DATE.
+fn generate_on(input: &Path, out: &Path, date: &str) -> std::process::Output {
+    run(&["generate", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--date", date])
+}
+
 fn ok(o: &std::process::Output) {
     assert_eq!(o.status.code(), Some(0), "{}", text(o));
 }
@@ -157,13 +162,13 @@ fn ok(o: &std::process::Output) {
 fn the_egenkontroll_does_not_change_from_night_to_night() {
     let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    ok(&generate(input.path(), out.path(), &["--date", "2026-11-24"]));
+    ok(&generate_on(input.path(), out.path(), "2026-11-24"));
     let first: Vec<(String, Vec<u8>)> = documents(out.path())
         .iter()
         .filter(|d| d["kind"] == "egenkontroll")
         .map(|d| (d["version"].as_str().unwrap().to_string(), std::fs::read(out.path().join(d["path"].as_str().unwrap())).unwrap()))
         .collect();
-    ok(&generate(input.path(), out.path(), &["--date", "2026-11-25"]));
+    ok(&generate_on(input.path(), out.path(), "2026-11-25"));
     let second: Vec<(String, Vec<u8>)> = documents(out.path())
         .iter()
         .filter(|d| d["kind"] == "egenkontroll")
@@ -190,8 +195,8 @@ fn the_egenkontroll_does_not_change_from_night_to_night() {
 fn the_gallringslista_has_two_parts() {
     let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    ok(&generate(input.path(), out.path(), &["--date", "2026-11-24"]));
-    ok(&generate(input.path(), out.path(), &["--date", "2026-11-25"]));
+    ok(&generate_on(input.path(), out.path(), "2026-11-24"));
+    ok(&generate_on(input.path(), out.path(), "2026-11-25"));
     let csv = read_csv(&out.path().join(UNIT).join("gallringslista.csv"));
     let schedules: Vec<_> = csv.iter().filter(|r| r["kind"] == "schema").collect();
     assert!(!schedules.is_empty(), "yesterday's schedules are due: {csv:?}");
