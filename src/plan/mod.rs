@@ -29,6 +29,7 @@ use crate::privacy::Cleared;
 use crate::render::Templates;
 use crate::retention::{Gallring, Rules, SECRECY_TEXT};
 
+pub use folders::person_rank;
 pub use ids::{IdKey, doc_id, path_component};
 
 /// Who may see a document: all staff, or only the enhetschef (restricted, under `begransad/`).

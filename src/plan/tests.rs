@@ -187,8 +187,32 @@ fn restricted_file_only_for_protected_persons_and_only_for_the_enhetschef() {
     // The protected person's own notes form: two months, kept in the fictive file.
     for p in cleared.persons.iter().filter(|p| p.is_protected()) {
         let forms: Vec<&DocJob> = jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind == "blankett").collect();
-        assert!(forms.iter().any(|j| j.gallring.manifest_text() == "ifylld: högst två månader"));
+        assert!(forms.iter().all(|j| j.gallring.manifest_text() == crate::retention::FORM_RULE_PROTECTED));
+        // The note on the form says what its stamp says: two months.
+        assert!(forms.iter().all(|j| j.context_json.contains("högst två månader")));
         assert!(forms.iter().all(|j| j.storage == super::folders::STORAGE_FICTIVE_FILE));
+    }
+}
+
+#[test]
+fn every_form_note_agrees_with_its_stamp() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    for j in jobs.iter().filter(|j| j.template == "daganteckningar.typ" || j.template == "avvikelse.typ") {
+        let rule = j.gallring.manifest_text();
+        assert!(rule == crate::retention::FORM_RULE || rule == crate::retention::FORM_RULE_PROTECTED, "{rule}");
+        let c = &j.context_json;
+        assert!(c.contains("Oanvänd blankett strimlas när en ny version skrivs ut"), "{c}");
+        assert!(c.contains("originalhandling"), "{c}");
+        assert_eq!(c.contains("högst två månader"), rule == crate::retention::FORM_RULE_PROTECTED, "{c}");
+    }
+    // Every person folder starts with a contents sheet listing each of its documents.
+    for p in &cleared.persons {
+        let mine: Vec<&DocJob> = jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.audience == Audience::Personal).collect();
+        let contents = mine.iter().find(|j| j.kind == "innehall").expect("a contents sheet");
+        for j in mine.iter().filter(|j| j.kind != "innehall") {
+            assert!(contents.context_json.contains(&j.id) && contents.context_json.contains(j.short_version()), "{} listed", j.id);
+        }
     }
 }
 

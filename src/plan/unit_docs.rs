@@ -21,6 +21,7 @@ pub const STORAGE_MANAGER_CABINET: &str = "Enhetschefens dokumentskåp (endast e
 pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     planerade_besok(cleared, scope, planner, jobs);
     for unit in &cleared.units {
+        driftstopp(unit, planner, jobs);
         phone_lists(cleared, unit, planner, jobs);
         contacts(cleared, unit, planner, jobs);
     }
@@ -112,6 +113,32 @@ fn planerade_besok(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &m
             }));
         }
     }
+}
+
+/// "Så gör du vid driftstopp": the one-page way in at the front of every unit's pack. Its
+/// text is the template's (`driftstopp.typ`), so a municipality can replace it.
+fn driftstopp(unit: &Unit, planner: &Planner, jobs: &mut Vec<DocJob>) {
+    jobs.push(
+        UnitDoc {
+            unit,
+            kind: "driftstopp",
+            template: "driftstopp.typ",
+            label: "Så gör du vid driftstopp",
+            key: "driftstopp".into(),
+            audience: Audience::Personal,
+            storage: super::forms::STORAGE_BINDER,
+            subject: None,
+            doc: json!({
+                "unit_id": unit.id,
+                "unit_name": unit.name,
+                "unit_phone": unit.phone,
+                "manager": unit.manager,
+                "home_care": unit.kind == UnitKind::Hemtjanst,
+            }),
+            attachments: Vec::new(),
+        }
+        .finish(planner),
+    );
 }
 
 /// The unit's employees in list order: last name, first name, signature.

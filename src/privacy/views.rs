@@ -80,6 +80,14 @@ pub struct RestrictedFile {
     pub card: PersonCard,
     pub plan: Option<PlanView>,
     pub assignments: Vec<AssignmentView>,
+    /// The health-care orders, unreplaced.
+    pub orders: Vec<OrderView>,
+    /// The protection level in words.
+    pub level: &'static str,
+    /// The agreed fictive name, if any (else the case number is used on general paper).
+    pub fictive_name: Option<String>,
+    /// `skydd_till` of lokalt skydd.
+    pub until: Option<String>,
 }
 
 /// A care recipient as the planner may use them.
@@ -357,10 +365,26 @@ pub(super) fn person(p: &Person, by: &ByPerson, c: &Cleaner, fictive_ok: bool) -
             })
             .collect();
     }
-    let restricted = protected.then(|| RestrictedFile {
-        card: real_card(p),
-        plan: newest.map(|pl| plan_view(pl, &open, None)),
-        assignments: assignments.iter().map(|a| assignment_view(a, &open, None)).collect(),
+    let restricted = protected.then(|| {
+        let mut orders: Vec<OrderView> = of(&by.orders, &p.id).into_iter().map(|ord| order_view(ord, &open, None)).collect();
+        orders.sort_by(|a, b| (a.received_date, &a.action).cmp(&(b.received_date, &b.action)));
+        RestrictedFile {
+            card: real_card(p),
+            plan: newest.map(|pl| plan_view(pl, &open, None)),
+            assignments: assignments.iter().map(|a| assignment_view(a, &open, None)).collect(),
+            orders,
+            level: match p.protection {
+                Protection::None => "Inget skydd",
+                Protection::Sekretessmarkering => "Sekretessmarkering",
+                Protection::SkyddadFolkbokforing => "Skyddad folkbokföring",
+                Protection::LokaltSkydd { .. } => "Lokalt skydd",
+            },
+            fictive_name: p.fictive_name.clone(),
+            until: match p.protection {
+                Protection::LokaltSkydd { until } => until.map(|d| d.format("%Y-%m-%d").to_string()),
+                _ => None,
+            },
+        }
     });
     ClearedPerson {
         id: p.id.clone(),
