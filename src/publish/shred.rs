@@ -427,13 +427,29 @@ mod tests {
         assert_eq!(restricted[0].reason, Reason::PersonLeft);
         assert!(!lists.lists.contains_key(&("V".to_string(), Audience::Personal)), "V did not change");
         let csv = String::from_utf8(csv("U", general)).unwrap();
-        assert!(csv.starts_with("\u{feff}unit;reason;kind;"));
+        assert!(csv.starts_with("\u{feff}unit;part;reason;kind;"));
         assert!(csv.contains("\r\nU;oanvand;ny_version;genomforandeplan;Genomförandeplan;Anna A;GP-1;aaaaaaaa;2;2026-11-20;"));
         assert!(!csv.contains(";ifylld;"), "a genomförandeplan is never written on");
         assert!(csv.ends_with(";99999999\r\n") || csv.contains(";99999999\r\n"));
         let ended = lists.ended();
         assert_eq!(ended.len(), 4, "expired documents stay until gallra");
         assert_eq!(ended.iter().find(|(_, e)| e.id == "GP-1").unwrap().1.superseded_by.as_deref(), Some("9".repeat(64).as_str()));
+    }
+
+    #[test]
+    fn a_sheet_written_on_by_hand_is_in_both_parts() {
+        let mut schedule = entry("SCH-1", "U", Audience::Personal, "a", None, "2026-11-25");
+        schedule.kind = "schema".into();
+        schedule.label = "Pappersschema".into();
+        let old = Manifest { generated_for: "2026-11-24".into(), documents: vec![schedule] };
+        let new = Manifest { generated_for: "2026-11-25".into(), documents: Vec::new() };
+        let diff = Diff::between(&old, &new);
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-25"), &HashSet::new());
+        let items = &lists.lists[&("U".to_string(), Audience::Personal)];
+        let csv = String::from_utf8(csv("U", items)).unwrap();
+        assert!(csv.contains("\r\nU;oanvand;"), "{csv}");
+        assert!(csv.contains("\r\nU;ifylld;"), "{csv}");
+        assert!(filled_in(&items[0]).unwrap().contains("efterregistrering"));
     }
 
     #[test]
