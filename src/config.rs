@@ -18,6 +18,10 @@
 //! mallkatalog = "mallar"
 //! # The secret for ids derived from person ids (HMAC); else one is made under `.packs/`.
 //! id_nyckel_fil = "nyckel.bin"
+//! # Units that also get the authority forms (units of type `myndighet` always do).
+//! myndighetsblanketter = ["HT-NORR"]
+//! # Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
+//! reservblanketter = 30
 //! ```
 
 use std::collections::BTreeMap;
@@ -58,6 +62,14 @@ pub struct Config {
     /// fresh packs made with it. Without it, a secret is made on the pack's first run.
     #[serde(default)]
     pub id_nyckel_fil: Option<PathBuf>,
+    /// Units (enhet_id) that get the authority forms of seed 003 (beslutslista, förteckning
+    /// över upprättade handlingar, ICA-utbetalningar, kassaförvaltare) whatever their type;
+    /// units of type `myndighet` always get them.
+    #[serde(default)]
+    pub myndighetsblanketter: Vec<String>,
+    /// Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
+    #[serde(default)]
+    pub reservblanketter: Option<u32>,
 }
 
 fn default_subcontracted() -> Vec<String> {
@@ -74,6 +86,8 @@ impl Default for Config {
             mallkatalog: None,
             skrivare_begransad: None,
             id_nyckel_fil: None,
+            myndighetsblanketter: Vec::new(),
+            reservblanketter: None,
         }
     }
 }

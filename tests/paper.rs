@@ -209,3 +209,53 @@ fn the_gallringslista_has_two_parts() {
     assert!(t.contains("efterregistrering av utförd tid"), "{t}");
     assert!(t.contains("Strimlat av") && t.contains("Signatur"), "the receipt stays");
 }
+
+/// Every person folder starts with its contents sheet; every unit pack with "Så gör du vid
+/// driftstopp"; every page of the restricted ordinary file says SKYDDADE PERSONUPPGIFTER and
+/// shows the protection level and the name used on general paper.
+#[test]
+fn contents_driftstopp_and_the_marked_ordinary_file() {
+    let out = tempfile::tempdir().unwrap();
+    let o = generate(&demo_input(), out.path(), &["--data-as-of", "2026-11-23 18:30"]);
+    ok(&o);
+    let docs = documents(out.path());
+    for unit in ["HT-NORR", "VB-LINDEN"] {
+        let ds: Vec<_> = docs.iter().filter(|d| d["kind"] == "driftstopp" && d["unit"] == unit).collect();
+        assert_eq!(ds.len(), 1, "{unit}");
+        assert_eq!(ds[0]["pages"], 1, "one page");
+        let t = flat(&raw_text(&out.path().join(ds[0]["path"].as_str().unwrap())));
+        assert!(t.contains("Så gör du vid driftstopp") && t.contains("När systemen fungerar igen"), "{t}");
+    }
+    let contents: Vec<_> = docs.iter().filter(|d| d["kind"] == "innehall").collect();
+    let persons: std::collections::BTreeSet<&str> =
+        docs.iter().filter(|d| d["audience"] == "personal").filter_map(|d| d["person"].as_str()).collect();
+    assert_eq!(contents.len(), persons.len(), "one contents sheet per person folder");
+    for c in &contents {
+        let t = flat(&raw_text(&out.path().join(c["path"].as_str().unwrap())));
+        assert!(t.contains("Innehåll i akten"), "{t}");
+        for d in docs.iter().filter(|d| d["person"] == c["person"] && d["audience"] == "personal" && d["kind"] != "innehall") {
+            let v = &d["version"].as_str().unwrap()[..8];
+            assert!(t.contains(d["id"].as_str().unwrap()) && t.contains(&format!("v{v}")), "{} listed with its version: {t}", d["id"]);
+        }
+    }
+    // The unit's full batch starts with the driftstopp sheet (after the cover), each person
+    // with the contents sheet.
+    let rows = read_csv(&out.path().join("print-manifest.csv"));
+    let full = rows.iter().find(|r| r["unit"] == UNIT && r["audience"] == "personal" && r["batch"].contains("full")).unwrap();
+    let batch = pages(&out.path().join(&full["batch"]));
+    let first_doc = batch.iter().skip(1).find(|p| !p.contains("Avsiktligt tom sida")).unwrap();
+    assert!(flat(first_doc).contains("Så gör du vid driftstopp"), "{first_doc}");
+
+    let akt: Vec<_> = docs.iter().filter(|d| d["kind"] == "akt_skyddad").collect();
+    assert!(!akt.is_empty());
+    for a in akt {
+        let p = pages(&out.path().join(a["path"].as_str().unwrap()));
+        for (i, page) in p.iter().enumerate() {
+            assert!(page.contains("SKYDDADE PERSONUPPGIFTER"), "page {} of {}", i + 1, a["id"]);
+        }
+        let first = flat(&p[0]);
+        assert!(first.contains("Skyddsnivå"), "{first}");
+        assert!(first.contains("Fiktivt namn:") || first.contains("inget fiktivt namn"), "{first}");
+        assert!(first.contains("Skyddet gäller till"), "{first}");
+    }
+}

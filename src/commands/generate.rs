@@ -86,7 +86,11 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     }
 
     let rules = Rules::from_config(&config);
-    let scope = Scope { days: days.clone() };
+    let scope = Scope {
+        days: days.clone(),
+        authority_form_units: config.myndighetsblanketter.clone(),
+        spare_forms: config.reservblanketter,
+    };
     let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &ids, &diags);
     // Earlier identities: a protected person's keys at their other levels (their old sheets
     // go to the restricted gallringslista only).

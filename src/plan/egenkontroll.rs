@@ -21,7 +21,7 @@ use crate::privacy::Cleared;
 pub fn interval(kind: UnitKind) -> &'static str {
     match kind {
         UnitKind::Boende => "Egenkontroll en gång per kvartal",
-        UnitKind::Hemtjanst => "Egenkontroll en gång per halvår, med stöd av denna checklista",
+        UnitKind::Hemtjanst | UnitKind::Myndighet => "Egenkontroll en gång per halvår, med stöd av denna checklista",
     }
 }
 

@@ -34,6 +34,9 @@ pub fn plan(cleared: &Cleared, _scope: &Scope, planner: &Planner, jobs: &mut Vec
     }
 }
 
+/// The note on a form (daganteckningar, avvikelse): what its stamp's rule says.
+pub const FORM_NOTE: &str = "Oanvänd blankett strimlas när en ny version skrivs ut. Ifylld blankett är en originalhandling: förvaras i personakten tills uppgifterna är införda i verksamhetssystemet och strimlas sedan.";
+
 /// The filing order of a person folder's documents: the contents sheet first (print
 /// batches and the contents sheet itself use it).
 pub fn person_rank(kind: &str) -> u8 {
@@ -180,10 +183,7 @@ impl Folder<'_> {
                 Some("blankett_skyddad"),
             )
         } else {
-            (
-                "Oanvänd blankett strimlas när en ny version skrivs ut. Ifylld blankett är en originalhandling: förvaras i personakten tills uppgifterna är införda i verksamhetssystemet och strimlas sedan.",
-                None,
-            )
+            (FORM_NOTE, None)
         };
         self.push(jobs, Doc {
             kind: "blankett",

@@ -107,10 +107,16 @@ impl DocJob {
 }
 
 /// Which documents a run covers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Scope {
     /// The service days: `--date` and `--days`.
     pub days: Vec<NaiveDate>,
+    /// Units that get the authority forms (seed 003) whatever their type
+    /// (`myndighetsblanketter` in config).
+    pub authority_form_units: Vec<String>,
+    /// Spare unnamed daganteckningar and avvikelse sheets per unit (`reservblanketter` in
+    /// config); `None`: the unit's staff × 3 days.
+    pub spare_forms: Option<u32>,
 }
 
 /// What a builder hands over for one document; [`Planner::finish`] makes it a [`DocJob`].

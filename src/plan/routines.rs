@@ -78,7 +78,7 @@ pub fn plan(cleared: &Cleared, planner: &Planner, jobs: &mut Vec<DocJob>) {
 
 fn unit_doc<'a>(cleared: &Cleared, unit: &'a Unit) -> UnitDoc<'a> {
     let groups = match unit.kind {
-        UnitKind::Hemtjanst => HOME_CARE,
+        UnitKind::Hemtjanst | UnitKind::Myndighet => HOME_CARE,
         UnitKind::Boende => CARE_HOME,
     };
     let mut attachments: Vec<Arc<Vec<u8>>> = Vec::new();

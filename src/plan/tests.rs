@@ -31,7 +31,7 @@ fn demo() -> (Cleared, tempfile::TempDir) {
 
 fn plan_for(cleared: &Cleared) -> Vec<DocJob> {
     let templates = Templates::load(None).unwrap();
-    super::plan(cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[])
+    super::plan(cleared, &Scope { days: vec![day()], ..Default::default() }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[])
 }
 
 fn rows_of(job: &DocJob) -> Vec<String> {
@@ -45,7 +45,7 @@ fn care_homes_get_no_visit_lists_and_home_care_one_per_day() {
     for unit in &cleared.units {
         let lists = jobs.iter().filter(|j| j.unit == unit.id && j.kind == "planerade_besok").count();
         match unit.kind {
-            UnitKind::Boende => assert_eq!(lists, 0, "{}", unit.id),
+            UnitKind::Boende | UnitKind::Myndighet => assert_eq!(lists, 0, "{}", unit.id),
             UnitKind::Hemtjanst => assert_eq!(lists, 1, "{}", unit.id),
         }
         // Both kinds get folders, Time Care, lists, forms, routines and an egenkontroll.
@@ -129,7 +129,7 @@ fn egenkontroll_lists_exactly_the_units_documents_per_audience() {
         let interval = ctx["doc"]["interval"].as_str().unwrap();
         match unit.kind {
             UnitKind::Boende => assert!(interval.contains("kvartal")),
-            UnitKind::Hemtjanst => assert!(interval.contains("halvår")),
+            UnitKind::Hemtjanst | UnitKind::Myndighet => assert!(interval.contains("halvår")),
         }
     }
 }
@@ -151,7 +151,7 @@ fn egenkontroll_lists_problems_of_its_unit_only() {
             d
         },
     ];
-    let jobs = super::plan(&cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &diags);
+    let jobs = super::plan(&cleared, &Scope { days: vec![day()], ..Default::default() }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &diags);
     let problems = |unit: &str, audience: Audience| -> Vec<String> {
         let j = jobs.iter().find(|j| j.unit == unit && j.kind == "egenkontroll" && j.audience == audience).unwrap();
         j.context()["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
@@ -348,7 +348,7 @@ fn plan_city_timing() {
     let rules = Rules::default();
     let ids = super::IdKey::new(b"test key");
     let planner = super::Planner::new(&rules, &templates, &ids);
-    let scope = Scope { days: vec![day()] };
+    let scope = Scope { days: vec![day()], ..Default::default() };
     let mut jobs = Vec::new();
     let mut t = std::time::Instant::now();
     let mut lap = |what: &str, jobs: &Vec<DocJob>| {

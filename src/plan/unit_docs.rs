@@ -27,7 +27,7 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
     }
     timecare::plan(cleared, scope, planner, jobs);
     routines::plan(cleared, planner, jobs);
-    forms::plan(cleared, planner, jobs);
+    forms::plan(cleared, scope, planner, jobs);
 }
 
 pub fn egenkontroll(cleared: &Cleared, _scope: &Scope, planner: &Planner, diags: &[Diagnostic], jobs: &mut Vec<DocJob>) {
