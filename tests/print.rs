@@ -406,13 +406,17 @@ fn a_person_run_keeps_the_delta_batches_of_other_units() {
     let old: HashMap<&str, &serde_json::Value> = before.iter().map(|d| (d["id"].as_str().unwrap(), d)).collect();
     let changed: Vec<&serde_json::Value> =
         after.iter().filter(|d| old.get(d["id"].as_str().unwrap()).is_none_or(|o| o["version"] != d["version"])).collect();
-    assert_eq!(changed.len(), 1, "only the plan changed: {changed:?}");
+    // The plan and the contents sheet of the person's folder (it lists the plan's version).
+    assert_eq!(changed.len(), 2, "only the plan and the folder's contents changed: {changed:?}");
+    assert!(changed.iter().any(|d| d["kind"] == "genomforandeplan") && changed.iter().any(|d| d["kind"] == "innehall"), "{changed:?}");
     let unit = changed[0]["unit"].as_str().unwrap();
 
-    // The person's unit: a delta batch with just the new plan.
+    // The person's unit: a delta batch with just the new plan and contents sheet.
     let delta = rows.iter().find(|r| r.unit == unit && r.audience == "personal" && r.batch.contains("/delta-")).expect("a delta batch");
-    assert_eq!(delta.documents, 1);
-    assert!(raw_text(&out.path().join(&delta.batch)).contains(changed[0]["id"].as_str().unwrap()));
+    assert_eq!(delta.documents, 2);
+    for d in &changed {
+        assert!(raw_text(&out.path().join(&delta.batch)).contains(d["id"].as_str().unwrap()));
+    }
     // Every other unit keeps the delta batch of the first run (not yet printed, maybe), byte
     // for byte; and the print manifest still lists it.
     let others: Vec<&Row> = rows_before.iter().filter(|r| r.batch.contains("/delta-") && r.unit != unit).collect();

@@ -259,6 +259,20 @@ pub fn csv(unit: &str, items: &[Item]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// A listed sheet as the PDF prints it (both parts).
+fn list_row(i: &Item) -> Value {
+    json!({
+        "label": i.old.label,
+        "subject": i.old.subject,
+        "id": i.old.id,
+        "version": short(&i.old.version),
+        "pages": i.old.pages,
+        "printed": i.old.printed,
+        "storage": i.old.storage,
+        "note": reason_text(i),
+    })
+}
+
 /// One list as a document for the renderer.
 struct ListJob {
     id: String,
@@ -285,18 +299,7 @@ impl ListJob {
             let rows: Vec<Value> = items
                 .iter()
                 .filter(|i| i.reason == reason)
-                .map(|i| {
-                    json!({
-                        "label": i.old.label,
-                        "subject": i.old.subject,
-                        "id": i.old.id,
-                        "version": short(&i.old.version),
-                        "pages": i.old.pages,
-                        "printed": i.old.printed,
-                        "storage": i.old.storage,
-                        "note": reason_text(i),
-                    })
-                })
+                .map(list_row)
                 .collect();
             (!rows.is_empty()).then(|| json!({ "title": title, "note": note, "rows": rows }))
         })
@@ -305,14 +308,7 @@ impl ListJob {
         let mut filled: Vec<(&str, Vec<Value>)> = Vec::new();
         for i in items {
             let Some(routine) = filled_in(i) else { continue };
-            let row = json!({
-                "label": i.old.label,
-                "subject": i.old.subject,
-                "id": i.old.id,
-                "version": short(&i.old.version),
-                "pages": i.old.pages,
-                "printed": i.old.printed,
-            });
+            let row = list_row(i);
             match filled.iter_mut().find(|(r, _)| *r == routine) {
                 Some((_, rows)) => rows.push(row),
                 None => filled.push((routine, vec![row])),
