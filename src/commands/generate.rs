@@ -396,7 +396,7 @@ fn newest_input_time(input: &std::path::Path, date: NaiveDate) -> chrono::NaiveD
 
 /// Per document id, the versions printed so far: those the pack's history ended and those
 /// published now (for `utskrift N` in the stamp).
-fn printed_versions<'a>(out: &std::path::Path, previous: &'a Manifest) -> HashMap<String, HashSet<String>> {
+fn printed_versions(out: &std::path::Path, previous: &Manifest) -> HashMap<String, HashSet<String>> {
     let mut m: HashMap<String, HashSet<String>> = HashMap::new();
     if let Some(generation) = reservpack::publish::published_dir(out) {
         for e in history::read_all(&generation) {
