@@ -366,3 +366,38 @@ fn plan_city_timing() {
     super::unit_docs::egenkontroll(&cleared, &scope, &planner, &[], &mut jobs);
     lap("egenkontroll", &jobs);
 }
+
+#[test]
+fn authority_forms_are_for_myndighet_units_and_the_configured_ones() {
+    let (mut cleared, _dir) = demo();
+    let templates = Templates::load(None).unwrap();
+    let run = |cleared: &Cleared, scope: &Scope| super::plan(cleared, scope, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[]);
+    let forms_of = |jobs: &[DocJob], unit: &str| -> Vec<String> {
+        jobs.iter()
+            .filter(|j| j.unit == unit && j.template == "blankett_enhet.typ")
+            .map(|j| j.context()["doc"]["heading"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let has_authority = |headings: &[String]| headings.iter().any(|h| h.starts_with("Beslutslista") || h.starts_with("Kassaförvaltare"));
+    let first = cleared.units[0].id.clone();
+    let scope = Scope { days: vec![day()], ..Default::default() };
+    let jobs = run(&cleared, &scope);
+    assert!(!has_authority(&forms_of(&jobs, &first)), "not for a home-care unit by default");
+    // Listed in config: the unit gets them.
+    let listed = Scope { days: vec![day()], authority_form_units: vec![first.clone()], ..Default::default() };
+    assert!(has_authority(&forms_of(&run(&cleared, &listed), &first)));
+    // A unit of type myndighet always does.
+    cleared.units[0].kind = UnitKind::Myndighet;
+    assert!(has_authority(&forms_of(&run(&cleared, &scope), &first)));
+    // Spare unnamed sheets: staff × 3 by default, or the configured number.
+    let staff = cleared.employees.iter().filter(|e| e.unit == first).count() as u64;
+    let spare = |jobs: &[DocJob]| -> Vec<u64> {
+        jobs.iter()
+            .filter(|j| j.unit == first && j.label.ends_with("utan namn"))
+            .map(|j| j.context()["doc"]["copies"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(spare(&run(&cleared, &scope)), vec![staff * 3, staff * 3]);
+    let five = Scope { days: vec![day()], spare_forms: Some(5), ..Default::default() };
+    assert_eq!(spare(&run(&cleared, &five)), vec![5, 5]);
+}
