@@ -209,6 +209,7 @@ fn the_gallringslista_has_two_parts() {
     assert!(t.contains("Del 2. Ifyllda blad är originalhandlingar: för in uppgifterna / efterregistrera tiden först, strimla sedan enligt rutinen"), "{t}");
     assert!(t.contains("efterregistrering av utförd tid"), "{t}");
     assert!(t.contains("Strimlat av") && t.contains("Signatur"), "the receipt stays");
+    assert!(t.contains("Uppgifter per "), "the list says when the data is from: {t}");
 }
 
 /// Every person folder starts with its contents sheet; every unit pack with "Så gör du vid

@@ -206,7 +206,8 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     // new generation and so are published, or not, together with the documents.
     // - Gallringslistor and history (issue 6): what this run made obsolete.
     phase.done("manifest");
-    let shred = ShredLists::compute(&diff, &manifest, date, &reidentified);
+    let mut shred = ShredLists::compute(&diff, &manifest, date, &reidentified);
+    shred.as_of = Some(as_of.clone());
     let unit_names: HashMap<String, String> = all_units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
     let shred_lists = shred.write(&publisher, &renderer, &unit_names, &published_units, threads)?;
     history::record(&publisher, shred.ended(), date)?;

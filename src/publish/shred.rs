@@ -66,6 +66,8 @@ pub struct ShredLists<'a> {
     pub lists: BTreeMap<(String, Audience), Vec<Item<'a>>>,
     /// The service day the lists are for.
     pub date: NaiveDate,
+    /// When the data was exported, for the stamp's "Uppgifter per …" (not hashed).
+    pub as_of: Option<String>,
 }
 
 impl<'a> ShredLists<'a> {
@@ -127,7 +129,7 @@ impl<'a> ShredLists<'a> {
                 ))
             });
         }
-        ShredLists { lists, date }
+        ShredLists { lists, date, as_of: None }
     }
 
     /// The versions this run ended, for the history (per unit folder). Documents past their
@@ -166,7 +168,7 @@ impl<'a> ShredLists<'a> {
             let id = list_id(unit, *audience);
             publisher.write(&csv_rel, &csv(unit, items)).map_err(|source| RenderError::Write { id: id.clone(), source })?;
             let name = unit_names.get(unit).cloned().unwrap_or_else(|| unit.clone());
-            jobs.push(ListJob::new(renderer, unit, &name, *audience, items, &date));
+            jobs.push(ListJob::new(renderer, unit, &name, *audience, items, &date, self.as_of.as_deref()));
         }
         // Units and audiences this run did not change keep their list.
         for unit in published_units {
@@ -281,7 +283,7 @@ struct ListJob {
 }
 
 impl ListJob {
-    fn new(renderer: &Renderer, unit: &str, unit_name: &str, audience: Audience, items: &[Item], date: &str) -> ListJob {
+    fn new(renderer: &Renderer, unit: &str, unit_name: &str, audience: Audience, items: &[Item], date: &str, as_of: Option<&str>) -> ListJob {
         let restricted = audience == Audience::Enhetschef;
         let sections: Vec<Value> = [
             (Reason::NewVersion, "Ersatta versioner", "En ny version är utskriven. Ta ut den gamla versionen ur pärmen och strimla den."),
@@ -344,6 +346,7 @@ impl ListJob {
         let version = hex(&h.finalize());
         context["stamp"]["id"] = json!(id);
         context["stamp"]["short"] = json!(&version[..8]);
+        context["stamp"]["as_of"] = json!(as_of);
         let path = format!("{}/gallringslista.pdf", list_dir(unit, audience));
         ListJob { id, path, context }
     }
