@@ -95,7 +95,7 @@ fn reference_and_schedules(input: &Path, scratch: &Path) -> ((f64, usize, f64), 
     let (cleared, _) = privacy::clear(loaded.dataset, date);
     let templates = Templates::load(None).unwrap();
     let rules = Rules::default();
-    let jobs = plan::plan(&cleared, &Scope { days: vec![date] }, &rules, &templates, &plan::IdKey::new(b"benchmark id key"), &[]);
+    let jobs = plan::plan(&cleared, &Scope { days: vec![date], ..Default::default() }, &rules, &templates, &plan::IdKey::new(b"benchmark id key"), &[]);
     let schedules: Vec<&dyn Job> = jobs.iter().filter(|j| j.kind == "schema").take(400).map(|j| j as &dyn Job).collect();
     reservpack::render::init_thread_pool(2);
     let renderer = Renderer::new(Templates::load(None).unwrap(), date).unwrap();

@@ -144,6 +144,10 @@ pub struct GenerateArgs {
     /// Konfigurationsfil (standard: reservpack.toml i indatakatalogen om den finns).
     #[arg(long, value_name = "FIL")]
     pub config: Option<PathBuf>,
+    /// När exporterna togs ut ("ÅÅÅÅ-MM-DD TT:MM"), tryckt som "Uppgifter per …" på varje sida.
+    /// Standard: den senaste ändringstiden bland indatafilerna.
+    #[arg(long, value_name = "ÅÅÅÅ-MM-DD TT:MM", value_parser = parse_date_time)]
+    pub data_as_of: Option<chrono::NaiveDateTime>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -180,6 +184,14 @@ pub struct FixturesArgs {
     /// Katalogen som filerna skrivs till.
     #[arg(long, value_name = "KATALOG")]
     pub out: PathBuf,
+}
+
+fn parse_date_time(s: &str) -> Result<chrono::NaiveDateTime, String> {
+    let t = s.trim();
+    ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(t, f).ok())
+        .ok_or_else(|| format!("\"{t}\" är inte en tidpunkt ÅÅÅÅ-MM-DD TT:MM"))
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {

@@ -34,6 +34,10 @@
 //! enheter = 10              # enheter.csv             (13 KiB)
 //! kontakter = 10            # kontakter.csv           (42 KiB)
 //! rutin_pdf = 50            # each PDF in rutiner/
+//! # Units that also get the authority forms (units of type `myndighet` always do).
+//! myndighetsblanketter = ["HT-NORR"]
+//! # Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
+//! reservblanketter = 30
 //! ```
 //! The template directory (`mallkatalog`) must lie inside the config file's folder, and each
 //! template in it be a regular file inside it after resolving links (at most
@@ -87,6 +91,14 @@ pub struct Config {
     /// fresh packs made with it. Without it, a secret is made on the pack's first run.
     #[serde(default)]
     pub id_nyckel_fil: Option<PathBuf>,
+    /// Units (enhet_id) that get the authority forms of seed 003 (beslutslista, förteckning
+    /// över upprättade handlingar, ICA-utbetalningar, kassaförvaltare) whatever their type;
+    /// units of type `myndighet` always get them.
+    #[serde(default)]
+    pub myndighetsblanketter: Vec<String>,
+    /// Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
+    #[serde(default)]
+    pub reservblanketter: Option<u32>,
     /// The config file's folder (what `id_nyckel_fil` must lie in), when read from a file.
     #[serde(skip)]
     pub folder: Option<PathBuf>,
@@ -168,6 +180,8 @@ impl Default for Config {
             id_nyckel_fil: None,
             folder: None,
             storleksgranser: Storleksgranser::default(),
+            myndighetsblanketter: Vec::new(),
+            reservblanketter: None,
         }
     }
 }

@@ -34,12 +34,15 @@ pub struct Dataset {
     pub restricted_ids: std::collections::HashSet<String>,
 }
 
-/// The two kinds of unit the routines distinguish: home care (hemtjänst) visits people at
-/// home from a schedule; a care home (vård- och omsorgsboende, `boende`) has residents.
+/// The kinds of unit the routines distinguish: home care (hemtjänst) visits people at home
+/// from a schedule; a care home (vård- och omsorgsboende, `boende`) has residents; an
+/// authority unit (`myndighet`) decides on assistance and keeps the seed-003 forms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UnitKind {
     Hemtjanst,
     Boende,
+    /// Myndighetsutövning (biståndshandläggning): decisions, payments, cash (seed 003).
+    Myndighet,
 }
 
 #[derive(Clone, Debug)]

@@ -59,6 +59,33 @@ impl Gallring {
 
 pub const NEW_VERSION_TEXT: &str = "när ny version skrivs ut";
 
+/// A blank form: the unused copy goes when a new version is printed; a filled-in one is an
+/// original until its content is entered (seeds 000, 001, 003).
+pub const FORM_RULE: &str = "oanvänd: när ny version skrivs ut; ifylld: när uppgifterna är införda i verksamhetssystemet";
+/// A protected person's form (002 §8.6: notes kept at most two months).
+pub const FORM_RULE_PROTECTED: &str = "oanvänd: när ny version skrivs ut; ifylld: införs i verksamhetssystemet, sparas högst två månader";
+/// What the stamp of a paper schedule adds to its date: written-on schedules are kept for
+/// the after-registration of time (seed 001).
+pub const SCHEDULE_FILLED_IN: &str = "ifyllt: när tiden är efterregistrerad";
+
+/// What the routine says about a filled-in sheet of a kind that is written on by hand
+/// (`None`: not a form). `gallring` is the document's rule text (the protected variant
+/// names its two months). Used by the gallringslista's second part.
+pub fn filled_in_routine(kind: &str, gallring: &str) -> Option<&'static str> {
+    match kind {
+        "schema" => Some(
+            "Schema med nedskrivna tider är underlag för efterregistrering av utförd tid: lämna det till den som efterregistrerar. Strimla när tiden är registrerad.",
+        ),
+        "blankett" if gallring == FORM_RULE_PROTECTED => Some(
+            "Ifylld blankett om en person med skyddade personuppgifter: för in uppgifterna i verksamhetssystemet. Förvaras i den fiktiva akten i högst två månader, strimlas sedan.",
+        ),
+        "blankett" => Some(
+            "Ifylld blankett är en originalhandling: för in uppgifterna i verksamhetssystemet (daganteckningar, avvikelser, beslut, tid) och signera att de är införda. Strimla sedan.",
+        ),
+        _ => None,
+    }
+}
+
 /// The default rule for each document kind (manifest `kind` names), from seeds 000, 001, 002, 003.
 pub fn default_rule(kind: &str) -> Rule {
     match kind {
@@ -70,9 +97,9 @@ pub fn default_rule(kind: &str) -> Rule {
         "hsl" => Rule::After(Span::Years(2)),
         "timecare" => Rule::Text("när schemaperioden ersätts av en ny".into()),
         "rutiner" => Rule::Text("när ny version fastställs i Styrande dokument".into()),
-        "blankett" => Rule::Text("när blanketten ersätts av en ny version".into()),
+        "blankett" => Rule::Text(FORM_RULE.into()),
         // 002 §8.6: notes about a protected person are kept at most two months.
-        "blankett_skyddad" => Rule::Text("ifylld: högst två månader".into()),
+        "blankett_skyddad" => Rule::Text(FORM_RULE_PROTECTED.into()),
         _ => Rule::NewVersion,
     }
 }

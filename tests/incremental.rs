@@ -81,7 +81,7 @@ fn contract_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let headers = r.headers().unwrap().clone();
     assert_eq!(
         headers.iter().collect::<Vec<_>>(),
-        ["unit", "reason", "kind", "label", "subject", "id", "version", "pages", "printed", "storage", "gallring", "new_version"]
+        ["unit", "part", "reason", "kind", "label", "subject", "id", "version", "pages", "printed", "storage", "gallring", "new_version"]
     );
     r.records().map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()).collect()
 }
@@ -139,23 +139,32 @@ fn a_new_plan_version_supersedes_exactly_that_plan_and_is_on_the_shred_list() {
     let after = by_id(out.path());
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>(), "no document comes or goes");
     let changed = changed(&before, &after);
-    // The person's genomförandeplan, and the unit's egenkontroll, which lists every
-    // document's version — nothing else.
+    // The person's genomförandeplan, the contents sheet of their folder and the unit's
+    // egenkontroll, which list every document's version — nothing else.
     let plan_id: Vec<&String> = changed.iter().filter(|id| after[*id]["kind"] == "genomforandeplan").collect();
     assert_eq!(plan_id.len(), 1, "exactly one genomförandeplan is new: {changed:?}");
     let plan_id = plan_id[0].clone();
     for id in &changed {
         let d = &after[id];
-        assert!(d["kind"] == "genomforandeplan" || (d["kind"] == "egenkontroll" && d["unit"] == UNIT), "{id} ({}) changed", d["kind"]);
+        assert!(
+            d["kind"] == "genomforandeplan"
+                || (d["kind"] == "innehall" && d["person"] == after[&plan_id]["person"])
+                || (d["kind"] == "egenkontroll" && d["unit"] == UNIT),
+            "{id} ({}) changed",
+            d["kind"]
+        );
     }
     let person = after[&plan_id]["person"].clone();
     assert!(person.is_string());
-    assert!(text(&o).contains("2 nya eller ändrade"), "{}", text(&o));
+    assert!(text(&o).contains("3 nya eller ändrade"), "{}", text(&o));
 
-    // The gallringslista names the old version and nothing else of that person.
+    // The gallringslista names the old version and nothing else of that person (but the
+    // folder's contents sheet, which lists the plan's version).
     let rows = contract_csv(&unit_list(out.path(), UNIT));
-    let theirs: Vec<&HashMap<String, String>> =
-        rows.iter().filter(|r| before.get(&r["id"]).is_some_and(|d| d["person"] == person)).collect();
+    let theirs: Vec<&HashMap<String, String>> = rows
+        .iter()
+        .filter(|r| before.get(&r["id"]).is_some_and(|d| d["person"] == person) && r["kind"] != "innehall")
+        .collect();
     assert_eq!(theirs.len(), 1, "{rows:?}");
     let row = theirs[0];
     assert_eq!(row["id"], plan_id);
@@ -167,7 +176,7 @@ fn a_new_plan_version_supersedes_exactly_that_plan_and_is_on_the_shred_list() {
     assert_eq!(row["subject"], before[&plan_id]["subject"].as_str().unwrap());
     assert_eq!(row["pages"], before[&plan_id]["pages"].to_string());
     for r in &rows {
-        assert!(r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "egenkontroll"), "unexpected row {r:?}");
+        assert!(r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "egenkontroll" || r["kind"] == "innehall"), "unexpected row {r:?}");
     }
     // The PDF says the same, with the stamp.
     let pdf = out.path().join(UNIT).join("gallringslista.pdf");
@@ -233,13 +242,13 @@ fn one_person_is_regenerated_alone_and_merged_into_the_pack() {
     new_plan_version(input.path(), PERSON, "Att klara frukosten själv.");
     let o = generate(input.path(), out.path(), &["--person", PERSON]);
     ok(&o);
-    assert!(text(&o).contains("1 nya eller ändrade"), "the plan alone: {}", text(&o));
+    assert!(text(&o).contains("2 nya eller ändrade"), "the plan and the folder's contents sheet: {}", text(&o));
     let after = by_id(out.path());
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
     let changed = changed(&before, &after);
-    assert_eq!(changed.len(), 1, "{changed:?}");
-    let plan_id = changed.iter().next().unwrap().clone();
-    assert_eq!(after[&plan_id]["kind"], "genomforandeplan");
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    let plan_id = changed.iter().find(|id| after[*id]["kind"] == "genomforandeplan").expect("the plan changed").clone();
+    assert!(changed.iter().all(|id| *id == plan_id || after[id]["kind"] == "innehall"), "{changed:?}");
     // Everything else is the very same file; the other unit is untouched.
     let now = snapshot(out.path());
     for (id, d) in &after {
@@ -255,9 +264,9 @@ fn one_person_is_regenerated_alone_and_merged_into_the_pack() {
         assert_eq!(snap.get(p), now.get(p), "{p} of the other unit");
     }
     let rows = contract_csv(&unit_list(out.path(), UNIT));
-    assert_eq!(rows.len(), 1, "the old plan, and nothing else: {rows:?}");
-    assert_eq!(rows[0]["id"], plan_id);
-    assert_eq!(rows[0]["reason"], "ny_version");
+    assert_eq!(rows.len(), 2, "the old plan and the old contents sheet, nothing else: {rows:?}");
+    assert!(rows.iter().any(|r| r["id"] == plan_id));
+    assert!(rows.iter().all(|r| r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "innehall")));
 
     // A full run afterwards agrees with the person's run (same versions); it renews only
     // the unit's egenkontroll, which lists the plan's new version.

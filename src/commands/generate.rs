@@ -86,7 +86,11 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     }
 
     let rules = Rules::from_config(&config);
-    let scope = Scope { days: days.clone() };
+    let scope = Scope {
+        days: days.clone(),
+        authority_form_units: config.myndighetsblanketter.clone(),
+        spare_forms: config.reservblanketter,
+    };
     let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &ids, &diags);
     // Earlier identities: a protected person's keys at their other levels (their old sheets
     // go to the restricted gallringslista only).
@@ -105,17 +109,24 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     phase.done("planering");
 
     // Incremental: what is unchanged since the published pack is carried over, not rendered.
+    // What is rendered gets the stamp's print number and export time (not hashed).
+    let as_of = args.data_as_of.unwrap_or_else(|| newest_input_time(&args.input, date)).format("%Y-%m-%d kl. %H:%M").to_string();
+    let printed_versions = printed_versions(&args.out, &previous);
     let previous_by_id: HashMap<&str, &Entry> = previous.documents.iter().map(|e| (e.id.as_str(), e)).collect();
-    let mut to_render: Vec<&DocJob> = Vec::new();
     let mut kept = 0usize;
-    for job in &jobs {
+    let mut carried = vec![false; jobs.len()];
+    for (i, job) in jobs.iter_mut().enumerate() {
         let same = previous_by_id.get(job.id.as_str()).is_some_and(|e| e.version == job.version && e.path == job.path);
         if same && publisher.keep(&job.path).is_ok() {
             kept += 1;
+            carried[i] = true;
         } else {
-            to_render.push(job);
+            let earlier = printed_versions.get(job.id.as_str());
+            let n = earlier.map_or(0, |v| v.len() - usize::from(v.contains(job.version.as_str()))) + 1;
+            job.set_print_info(n, &as_of);
         }
     }
+    let to_render: Vec<&DocJob> = jobs.iter().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j).collect();
 
     render::init_thread_pool(2);
     let renderer = Renderer::new(templates, date)?;
@@ -220,7 +231,8 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     // - Gallringslistor and history (issue 6): what this run made obsolete.
     phase.done("manifest");
     let earlier = reservpack::publish::shred::Earlier { person_keys: reidentified, sheets: earlier_sheets };
-    let shred = ShredLists::compute(&diff, &manifest, date, &earlier);
+    let mut shred = ShredLists::compute(&diff, &manifest, date, &earlier);
+    shred.as_of = Some(as_of.clone());
     let unit_names: HashMap<String, String> = all_units.iter().map(|u| (u.id.clone(), u.name.clone())).collect();
     let shred_lists = shred.write(&publisher, &renderer, &unit_names, &published_units, threads)?;
     history::record(&publisher, shred.ended(), date)?;
@@ -412,6 +424,44 @@ fn restricted_copy(e: &Entry) -> Entry {
         person: None,
         ..e.clone()
     }
+}
+
+/// The newest modification time of the input files (local time in Sweden): when the data
+/// was exported, as far as the files tell. Falls back to the service day's midnight.
+fn newest_input_time(input: &std::path::Path, date: NaiveDate) -> chrono::NaiveDateTime {
+    let mut newest: Option<std::time::SystemTime> = None;
+    let mut dirs = vec![input.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(meta) = std::fs::symlink_metadata(e.path()) else { continue };
+            if meta.is_dir() && dir == input {
+                dirs.push(e.path());
+            } else if meta.is_file()
+                && let Ok(m) = meta.modified()
+            {
+                newest = Some(newest.map_or(m, |n| n.max(m)));
+            }
+        }
+    }
+    match newest {
+        Some(t) => chrono::DateTime::<chrono::Utc>::from(t).with_timezone(&chrono_tz::Europe::Stockholm).naive_local(),
+        None => date.and_hms_opt(0, 0, 0).expect("midnight exists"),
+    }
+}
+
+/// Per document id, the versions printed so far: those the pack's history ended and those
+/// published now (for `utskrift N` in the stamp).
+fn printed_versions(out: &std::path::Path, previous: &Manifest) -> HashMap<String, HashSet<String>> {
+    let mut m: HashMap<String, HashSet<String>> = HashMap::new();
+    if let Ok(Some(generation)) = reservpack::publish::published_dir(out) {
+        for e in history::read_all(&generation) {
+            m.entry(e.id).or_default().insert(e.version);
+        }
+    }
+    for e in &previous.documents {
+        m.entry(e.id.clone()).or_default().insert(e.version.clone());
+    }
+    m
 }
 
 fn entry(job: &DocJob, pages: usize, printed: String) -> Entry {

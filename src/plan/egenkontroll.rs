@@ -21,7 +21,7 @@ use crate::privacy::Cleared;
 pub fn interval(kind: UnitKind) -> &'static str {
     match kind {
         UnitKind::Boende => "Egenkontroll en gång per kvartal",
-        UnitKind::Hemtjanst => "Egenkontroll en gång per halvår, med stöd av denna checklista",
+        UnitKind::Hemtjanst | UnitKind::Myndighet => "Egenkontroll en gång per halvår, med stöd av denna checklista",
     }
 }
 
@@ -29,7 +29,6 @@ pub fn interval(kind: UnitKind) -> &'static str {
 const STORAGE_CHECKLIST: &str = "Avbrotts- och kontinuitetspärmen hos enhetschefen";
 
 pub fn plan(cleared: &Cleared, planner: &Planner, diags: &[Diagnostic], jobs: &mut Vec<DocJob>) {
-    let date = cleared.date.format("%Y-%m-%d").to_string();
     let mut out = Vec::new();
     for unit in &cleared.units {
         let listed = |audience: Audience| -> Vec<&DocJob> {
@@ -48,7 +47,7 @@ pub fn plan(cleared: &Cleared, planner: &Planner, diags: &[Diagnostic], jobs: &m
             .filter(|d| d.severity == Severity::Problem && !d.restricted)
             .map(Diagnostic::general_text)
             .collect();
-        out.push(checklist(unit, Audience::Personal, &listed(Audience::Personal), &problems, None, &date).finish(planner));
+        out.push(checklist(unit, Audience::Personal, &listed(Audience::Personal), &problems, None).finish(planner));
 
         // The enhetschef's: every problem (also about protected persons), and the warnings
         // meant for the enhetschef (protected persons without fictive name, lokalt skydd
@@ -63,7 +62,7 @@ pub fn plan(cleared: &Cleared, planner: &Planner, diags: &[Diagnostic], jobs: &m
         let restricted = listed(Audience::Enhetschef);
         if !restricted.is_empty() || diags.iter().filter(concerns).any(|d| d.restricted) {
             out.push(
-                checklist(unit, Audience::Enhetschef, &restricted, &all_problems, Some(warnings), &date).finish(planner),
+                checklist(unit, Audience::Enhetschef, &restricted, &all_problems, Some(warnings)).finish(planner),
             );
         }
     }
@@ -81,13 +80,49 @@ fn row(j: &DocJob) -> Value {
     })
 }
 
+/// How a kind of dated document is handled, for its one row in the checklist (the day's
+/// documents themselves change every night; the checklist changes only when something
+/// lasting does). The day's schedules are listed on the print batch's cover instead.
+fn dated_rule(kind: &str) -> Option<(&'static str, &'static str)> {
+    match kind {
+        "schema" => Some((
+            "Pappersscheman, ett per medarbetare och dag",
+            "Skrivs ut kvällen före besöksdagen. Oanvända strimlas dagen efter; scheman med nedskrivna tider sparas tills tiden är efterregistrerad.",
+        )),
+        "planerade_besok" => Some((
+            "Planerade besök, hela enheten per dag",
+            "Skrivs ut kvällen före besöksdagen. Sparas sex veckor tillbaka; äldre versioner strimlas.",
+        )),
+        _ => None,
+    }
+}
+
+/// The rows of a checklist: every undated document, and one row per kind of dated document.
+fn rows(listed: &[&DocJob]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut kinds: Vec<&str> = Vec::new();
+    for j in listed {
+        if j.date.is_none() {
+            out.push(row(j));
+        } else if !kinds.contains(&j.kind) {
+            kinds.push(j.kind);
+        }
+    }
+    kinds.sort_unstable();
+    for kind in kinds {
+        let (label, rule) = dated_rule(kind).unwrap_or(("Daterade dokument", "Gallras enligt datum i sidfoten."));
+        let storage = listed.iter().find(|j| j.kind == kind).map(|j| j.storage.as_str()).unwrap_or_default();
+        out.push(json!({ "label": label, "subject": "Varje besöksdag", "id": "–", "version": "–", "storage": storage, "gallring": rule }));
+    }
+    out
+}
+
 fn checklist<'a>(
     unit: &'a Unit,
     audience: Audience,
     listed: &[&DocJob],
     problems: &[String],
     warnings: Option<Vec<String>>,
-    date: &str,
 ) -> UnitDoc<'a> {
     let (key, heading, storage) = match audience {
         Audience::Personal => ("egenkontroll", "Egenkontroll – underlag vid driftstopp", STORAGE_CHECKLIST),
@@ -111,8 +146,7 @@ fn checklist<'a>(
             "unit_name": unit.name,
             "heading": heading,
             "interval": interval(unit.kind),
-            "date": date,
-            "rows": listed.iter().map(|j| row(j)).collect::<Vec<_>>(),
+            "rows": rows(listed),
             "problems": problems,
             "warnings": warnings,
         }),

@@ -25,10 +25,30 @@ pub fn plan(cleared: &Cleared, _scope: &Scope, planner: &Planner, jobs: &mut Vec
     for person in &cleared.persons {
         let Some(unit) = cleared.units.iter().find(|u| u.id == person.unit) else { continue };
         let folder = Folder { planner, person, unit };
+        let first = jobs.len();
         folder.documents(jobs);
+        folder.contents(jobs, first);
         if person.restricted.is_some() {
             folder.restricted(jobs);
         }
+    }
+}
+
+/// The note on a form (daganteckningar, avvikelse): what its stamp's rule says.
+pub const FORM_NOTE: &str = "Oanvänd blankett strimlas när en ny version skrivs ut. Ifylld blankett är en originalhandling: förvaras i personakten tills uppgifterna är införda i verksamhetssystemet och strimlas sedan.";
+
+/// The filing order of a person folder's documents: the contents sheet first (print
+/// batches and the contents sheet itself use it).
+pub fn person_rank(kind: &str) -> u8 {
+    match kind {
+        "innehall" => 0,
+        "personkort" => 1,
+        "genomforandeplan" => 2,
+        "uppdrag" => 3,
+        "hsl" => 4,
+        "blankett" => 5,
+        "akt_skyddad" => 6,
+        _ => 7,
     }
 }
 
@@ -155,11 +175,15 @@ impl Folder<'_> {
                 retention_kind: None,
             });
         }
-        // 002 §8.6: a protected person's notes are kept in the fictive file at most two months.
-        let keep = if p.is_protected() {
-            "Ifylld blankett förvaras i akten i högst två månader och strimlas sedan eller läggs i sekretesstunna."
+        // The note on each form says what its stamp says (retention FORM_RULE / _PROTECTED).
+        // 002 §8.6: a protected person's notes are kept at most two months.
+        let (keep, retention_kind) = if p.is_protected() {
+            (
+                "Oanvänd blankett strimlas när en ny version skrivs ut. Ifylld blankett är en originalhandling: uppgifterna förs in i verksamhetssystemet, och bladet förvaras i den fiktiva akten i högst två månader och strimlas sedan.",
+                Some("blankett_skyddad"),
+            )
         } else {
-            "Ifylld blankett förvaras i personakten tills anteckningarna är överförda och gallras sedan enligt rutinen för dokumentation."
+            (FORM_NOTE, None)
         };
         self.push(jobs, Doc {
             kind: "blankett",
@@ -168,7 +192,7 @@ impl Folder<'_> {
             discriminator: "person\u{0}daganteckningar".into(),
             anchor: None,
             doc: self.with(json!({ "keep": keep })),
-            retention_kind: p.is_protected().then_some("blankett_skyddad"),
+            retention_kind,
         });
         self.push(jobs, Doc {
             kind: "blankett",
@@ -176,7 +200,27 @@ impl Folder<'_> {
             label: "Reservrapport för avvikelser",
             discriminator: "person\u{0}avvikelse".into(),
             anchor: None,
-            doc: self.with(json!({})),
+            doc: self.with(json!({ "keep": keep })),
+            retention_kind,
+        });
+    }
+
+    /// The folder's first sheet (kind `innehall`): every document of the folder planned from
+    /// `jobs[first..]`, in filing order, with its id, version and gallring.
+    fn contents(&self, jobs: &mut Vec<DocJob>, first: usize) {
+        let mut listed: Vec<&DocJob> = jobs[first..].iter().collect();
+        listed.sort_by_key(|j| (person_rank(j.kind), j.kind, j.label.clone(), j.path.clone()));
+        let documents: Vec<Value> = listed
+            .iter()
+            .map(|j| json!({ "label": j.label, "id": j.id, "version": j.short_version(), "gallring": j.gallring.manifest_text() }))
+            .collect();
+        self.push(jobs, Doc {
+            kind: "innehall",
+            template: "innehall.typ",
+            label: "Innehåll i akten",
+            discriminator: "innehall".into(),
+            anchor: None,
+            doc: self.with(json!({ "documents": documents })),
             retention_kind: None,
         });
     }
@@ -208,6 +252,10 @@ impl Folder<'_> {
                 "card": r.card,
                 "plan": r.plan,
                 "assignments": r.assignments.iter().map(assignment).collect::<Vec<_>>(),
+                "orders": r.orders,
+                "level": r.level,
+                "fictive_name": r.fictive_name,
+                "until": r.until,
             }),
             attachments: Vec::new(),
             retention_kind: None,

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::unit_docs::UnitDoc;
-use super::{Audience, DocJob, Planner};
+use super::{Audience, DocJob, Planner, Scope};
 use crate::model::{Unit, UnitKind};
 use crate::privacy::Cleared;
 
@@ -30,6 +30,9 @@ struct Form {
     /// Lines to fill in above the table.
     fill_lines: &'static [&'static str],
     home_care_only: bool,
+    /// Seed 003's forms for decisions, payments and cash: only for units of type
+    /// `myndighet` and the units config names (`myndighetsblanketter`).
+    authority_only: bool,
 }
 
 const FORMS: &[Form] = &[
@@ -50,6 +53,7 @@ const FORMS: &[Form] = &[
         flipped: true,
         handlaggare: true,
         fill_lines: &[],
+        authority_only: true,
         home_care_only: false,
     },
     Form {
@@ -68,6 +72,7 @@ const FORMS: &[Form] = &[
         flipped: true,
         handlaggare: true,
         fill_lines: &[],
+        authority_only: true,
         home_care_only: false,
     },
     Form {
@@ -86,6 +91,7 @@ const FORMS: &[Form] = &[
         flipped: true,
         handlaggare: true,
         fill_lines: &[],
+        authority_only: false,
         home_care_only: false,
     },
     Form {
@@ -106,6 +112,7 @@ const FORMS: &[Form] = &[
         flipped: true,
         handlaggare: false,
         fill_lines: &[],
+        authority_only: true,
         home_care_only: false,
     },
     Form {
@@ -118,6 +125,7 @@ const FORMS: &[Form] = &[
         flipped: false,
         handlaggare: true,
         fill_lines: &[],
+        authority_only: true,
         home_care_only: false,
     },
     Form {
@@ -137,15 +145,52 @@ const FORMS: &[Form] = &[
         flipped: false,
         handlaggare: false,
         fill_lines: &["Medarbetare", "Vecka"],
+        authority_only: false,
         home_care_only: true,
     },
 ];
 
-pub fn plan(cleared: &Cleared, planner: &Planner, jobs: &mut Vec<DocJob>) {
+pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     for unit in &cleared.units {
-        for form in FORMS.iter().filter(|f| !f.home_care_only || unit.kind == UnitKind::Hemtjanst) {
+        let authority = unit.kind == UnitKind::Myndighet || scope.authority_form_units.contains(&unit.id);
+        let forms = FORMS
+            .iter()
+            .filter(|f| !f.home_care_only || unit.kind == UnitKind::Hemtjanst)
+            .filter(|f| !f.authority_only || authority);
+        for form in forms {
             jobs.push(form_doc(unit, form).finish(planner));
         }
+        let staff = cleared.employees.iter().filter(|e| e.unit == unit.id).count() as u32;
+        let copies = scope.spare_forms.unwrap_or(staff * 3).max(1);
+        for (key, label, template) in [
+            ("reserv_daganteckningar", "Reservblankett för daganteckningar, utan namn", "daganteckningar.typ"),
+            ("reserv_avvikelse", "Reservrapport för avvikelser, utan namn", "avvikelse.typ"),
+        ] {
+            jobs.push(spare(unit, key, label, template, copies).finish(planner));
+        }
+    }
+}
+
+/// Spare unnamed copies of a person form, for someone whose folder has none (new, visiting,
+/// or used up): `copies` pages, the name written by hand.
+fn spare<'a>(unit: &'a Unit, key: &str, label: &'static str, template: &'static str, copies: u32) -> UnitDoc<'a> {
+    UnitDoc {
+        unit,
+        kind: "blankett",
+        template,
+        label,
+        key: key.into(),
+        audience: Audience::Personal,
+        storage: STORAGE_BINDER,
+        subject: Some(format!("{} ({copies} blad)", unit.name)),
+        doc: json!({
+            "unit_id": unit.id,
+            "unit_name": unit.name,
+            "identity": null,
+            "copies": copies,
+            "keep": super::folders::FORM_NOTE,
+        }),
+        attachments: Vec::new(),
     }
 }
 

@@ -29,6 +29,7 @@ use crate::privacy::Cleared;
 use crate::render::Templates;
 use crate::retention::{Gallring, Rules, SECRECY_TEXT};
 
+pub use folders::person_rank;
 pub use ids::{IdKey, doc_id, path_component};
 
 /// Who may see a document: all staff, or only the enhetschef (restricted, under `begransad/`).
@@ -90,6 +91,15 @@ impl DocJob {
         serde_json::from_str(&self.context_json).expect("plan wrote valid JSON")
     }
 
+    /// Adds what the stamp prints but the version does not hash (FORMATS.md): the print
+    /// number (`utskrift N`) and when the data was exported (`Uppgifter per …`).
+    pub fn set_print_info(&mut self, printing: usize, as_of: &str) {
+        let mut context = self.context();
+        context["stamp"]["printing"] = json!(printing);
+        context["stamp"]["as_of"] = json!(as_of);
+        self.context_json = serde_json::to_string(&context).expect("json values serialise").into_boxed_str();
+    }
+
     /// The first 8 hex digits of the version, as printed in the stamp.
     pub fn short_version(&self) -> &str {
         &self.version[..8]
@@ -97,10 +107,16 @@ impl DocJob {
 }
 
 /// Which documents a run covers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Scope {
     /// The service days: `--date` and `--days`.
     pub days: Vec<NaiveDate>,
+    /// Units that get the authority forms (seed 003) whatever their type
+    /// (`myndighetsblanketter` in config).
+    pub authority_form_units: Vec<String>,
+    /// Spare unnamed daganteckningar and avvikelse sheets per unit (`reservblanketter` in
+    /// config); `None`: the unit's staff × 3 days.
+    pub spare_forms: Option<u32>,
 }
 
 /// What a builder hands over for one document; [`Planner::finish`] makes it a [`DocJob`].

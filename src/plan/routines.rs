@@ -22,7 +22,7 @@ const HOME_CARE: &[(&str, &[&str])] = &[
     (
         "Rutiner gällande driftstopp",
         &[
-            "Göteborg Stads rutin för att säkerställa planering och utförande av hemtjänst vid driftstopp (denna rutin samt bilagor)",
+            "Göteborgs Stads rutin för att säkerställa planering och utförande av hemtjänst vid driftstopp (denna rutin samt bilagor)",
             "Treserva - Rutin vid driftstörningar/driftstopp (gäller för Myndighet)",
         ],
     ),
@@ -78,7 +78,7 @@ pub fn plan(cleared: &Cleared, planner: &Planner, jobs: &mut Vec<DocJob>) {
 
 fn unit_doc<'a>(cleared: &Cleared, unit: &'a Unit) -> UnitDoc<'a> {
     let groups = match unit.kind {
-        UnitKind::Hemtjanst => HOME_CARE,
+        UnitKind::Hemtjanst | UnitKind::Myndighet => HOME_CARE,
         UnitKind::Boende => CARE_HOME,
     };
     let mut attachments: Vec<Arc<Vec<u8>>> = Vec::new();

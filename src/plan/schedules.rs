@@ -11,19 +11,52 @@ use crate::privacy::{Cleared, ClearedVisit};
 
 pub const STORAGE_CABINET: &str = "Dokumentskåp (aktskåp)";
 
-/// A visit row as the schedule templates print it.
-pub fn visit_row(v: &ClearedVisit) -> serde_json::Value {
+/// A visit row as the schedule templates print it. `partners`: the signatures of the other
+/// employees visiting the same person at an overlapping time (double staffing).
+pub fn visit_row(v: &ClearedVisit, partners: &[&str]) -> serde_json::Value {
     json!({
         "start": v.start.format("%H:%M").to_string(),
         "end": v.end.format("%H:%M").to_string(),
         "signature": v.signature,
         "who": v.who,
         "address": v.address,
+        "phone": v.phone,
         "key": v.key_number,
         "tasks": v.tasks.join(", "),
         "double": v.double_staffing,
+        "partners": partners,
         "note": v.note,
     })
+}
+
+/// For each visit of one day, the other employees who visit the same person at an
+/// overlapping time: the double-staffing partner(s), by signature.
+pub fn partners<'a>(day: &[&'a ClearedVisit], v: &ClearedVisit) -> Vec<&'a str> {
+    let mut out: Vec<&str> = day
+        .iter()
+        .filter(|o| o.person_id == v.person_id && o.signature != v.signature && o.start < v.end && v.start < o.end)
+        .map(|o| o.signature.as_str())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The employee's Time Care shift(s) on `day`, as printed: `07:00 – 16:00 (Dag)`.
+fn shift_text(cleared: &Cleared, signature: &str, day: NaiveDate) -> Option<String> {
+    let mut shifts: Vec<_> = cleared.shifts.iter().filter(|s| s.signature == signature && s.date == day).collect();
+    shifts.sort_by_key(|s| (s.start, s.end));
+    let parts: Vec<String> = shifts
+        .iter()
+        .map(|s| {
+            let mut t = format!("{} – {}", s.start.format("%H:%M"), s.end.format("%H:%M"));
+            if let Some(l) = s.label.as_deref().filter(|l| !l.trim().is_empty()) {
+                t.push_str(&format!(" ({})", l.trim()));
+            }
+            t
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 pub fn day_heading(d: NaiveDate) -> (String, String) {
@@ -37,9 +70,12 @@ pub fn day_heading(d: NaiveDate) -> (String, String) {
 pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     // (signature, day) -> visits, in a fixed order.
     let mut by_employee: BTreeMap<(&str, NaiveDate), Vec<&ClearedVisit>> = BTreeMap::new();
+    // (person, day) -> visits, to find double-staffing partners.
+    let mut by_person: BTreeMap<(&str, NaiveDate), Vec<&ClearedVisit>> = BTreeMap::new();
     for v in &cleared.visits {
         if scope.days.contains(&v.date) {
             by_employee.entry((v.signature.as_str(), v.date)).or_default().push(v);
+            by_person.entry((v.person_id.as_str(), v.date)).or_default().push(v);
         }
     }
     for ((signature, day), mut visits) in by_employee {
@@ -56,7 +92,11 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
             "unit_name": unit.name,
             "signature": emp.signature,
             "employee_name": emp.full_name(),
-            "visits": visits.iter().map(|v| visit_row(v)).collect::<Vec<_>>(),
+            "shift": shift_text(cleared, signature, day),
+            "visits": visits
+                .iter()
+                .map(|v| visit_row(v, &partners(by_person.get(&(v.person_id.as_str(), day)).map_or(&[][..], Vec::as_slice), v)))
+                .collect::<Vec<_>>(),
         });
         jobs.push(planner.finish(Draft {
             kind: "schema",

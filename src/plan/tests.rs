@@ -31,7 +31,7 @@ fn demo() -> (Cleared, tempfile::TempDir) {
 
 fn plan_for(cleared: &Cleared) -> Vec<DocJob> {
     let templates = Templates::load(None).unwrap();
-    super::plan(cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[])
+    super::plan(cleared, &Scope { days: vec![day()], ..Default::default() }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[])
 }
 
 fn rows_of(job: &DocJob) -> Vec<String> {
@@ -45,7 +45,7 @@ fn care_homes_get_no_visit_lists_and_home_care_one_per_day() {
     for unit in &cleared.units {
         let lists = jobs.iter().filter(|j| j.unit == unit.id && j.kind == "planerade_besok").count();
         match unit.kind {
-            UnitKind::Boende => assert_eq!(lists, 0, "{}", unit.id),
+            UnitKind::Boende | UnitKind::Myndighet => assert_eq!(lists, 0, "{}", unit.id),
             UnitKind::Hemtjanst => assert_eq!(lists, 1, "{}", unit.id),
         }
         // Both kinds get folders, Time Care, lists, forms, routines and an egenkontroll.
@@ -113,10 +113,12 @@ fn egenkontroll_lists_exactly_the_units_documents_per_audience() {
                 jobs.iter().filter(|j| j.unit == unit.id && j.kind == "egenkontroll" && j.audience == audience).collect();
             assert_eq!(checklist.len(), 1, "{} {audience:?}", unit.id);
             let listed: BTreeSet<String> = rows_of(checklist[0]).into_iter().collect();
+            // Undated documents by id; dated ones (schedules, planerade besök) as one row per
+            // kind without an id, so the checklist does not change from day to day.
             let expected: BTreeSet<String> = jobs
                 .iter()
                 .filter(|j| j.unit == unit.id && j.audience == audience && j.kind != "egenkontroll")
-                .map(|j| j.id.clone())
+                .map(|j| if j.date.is_some() { "–".to_string() } else { j.id.clone() })
                 .collect();
             assert_eq!(listed, expected);
         }
@@ -127,7 +129,7 @@ fn egenkontroll_lists_exactly_the_units_documents_per_audience() {
         let interval = ctx["doc"]["interval"].as_str().unwrap();
         match unit.kind {
             UnitKind::Boende => assert!(interval.contains("kvartal")),
-            UnitKind::Hemtjanst => assert!(interval.contains("halvår")),
+            UnitKind::Hemtjanst | UnitKind::Myndighet => assert!(interval.contains("halvår")),
         }
     }
 }
@@ -149,7 +151,7 @@ fn egenkontroll_lists_problems_of_its_unit_only() {
             d
         },
     ];
-    let jobs = super::plan(&cleared, &Scope { days: vec![day()] }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &diags);
+    let jobs = super::plan(&cleared, &Scope { days: vec![day()], ..Default::default() }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &diags);
     let problems = |unit: &str, audience: Audience| -> Vec<String> {
         let j = jobs.iter().find(|j| j.unit == unit && j.kind == "egenkontroll" && j.audience == audience).unwrap();
         j.context()["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
@@ -187,8 +189,32 @@ fn restricted_file_only_for_protected_persons_and_only_for_the_enhetschef() {
     // The protected person's own notes form: two months, kept in the fictive file.
     for p in cleared.persons.iter().filter(|p| p.is_protected()) {
         let forms: Vec<&DocJob> = jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind == "blankett").collect();
-        assert!(forms.iter().any(|j| j.gallring.manifest_text() == "ifylld: högst två månader"));
+        assert!(forms.iter().all(|j| j.gallring.manifest_text() == crate::retention::FORM_RULE_PROTECTED));
+        // The note on the form says what its stamp says: two months.
+        assert!(forms.iter().all(|j| j.context_json.contains("högst två månader")));
         assert!(forms.iter().all(|j| j.storage == super::folders::STORAGE_FICTIVE_FILE));
+    }
+}
+
+#[test]
+fn every_form_note_agrees_with_its_stamp() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    for j in jobs.iter().filter(|j| j.template == "daganteckningar.typ" || j.template == "avvikelse.typ") {
+        let rule = j.gallring.manifest_text();
+        assert!(rule == crate::retention::FORM_RULE || rule == crate::retention::FORM_RULE_PROTECTED, "{rule}");
+        let c = &j.context_json;
+        assert!(c.contains("Oanvänd blankett strimlas när en ny version skrivs ut"), "{c}");
+        assert!(c.contains("originalhandling"), "{c}");
+        assert_eq!(c.contains("högst två månader"), rule == crate::retention::FORM_RULE_PROTECTED, "{c}");
+    }
+    // Every person folder starts with a contents sheet listing each of its documents.
+    for p in &cleared.persons {
+        let mine: Vec<&DocJob> = jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.audience == Audience::Personal).collect();
+        let contents = mine.iter().find(|j| j.kind == "innehall").expect("a contents sheet");
+        for j in mine.iter().filter(|j| j.kind != "innehall") {
+            assert!(contents.context_json.contains(&j.id) && contents.context_json.contains(j.short_version()), "{} listed", j.id);
+        }
     }
 }
 
@@ -287,7 +313,9 @@ fn render_every_template() {
         }
         let pdf = renderer.render_one(j).unwrap_or_else(|e| panic!("{}: {e}", j.template));
         if matches!(j.template, "blankett_enhet.typ" | "daganteckningar.typ" | "avvikelse.typ" | "personkort.typ") {
-            assert_eq!(pdf.pages, 1, "{} {} fills exactly one page", j.template, j.label);
+            // Spare unnamed forms are one page per copy.
+            let copies = j.context()["doc"].get("copies").and_then(|c| c.as_u64()).unwrap_or(1) as usize;
+            assert_eq!(pdf.pages, copies, "{} {} fills exactly one page per copy", j.template, j.label);
         }
         if j.kind == "akt_skyddad" {
             assert!(pdf.pages >= 3, "cover, personkort, plan");
@@ -322,7 +350,7 @@ fn plan_city_timing() {
     let rules = Rules::default();
     let ids = super::IdKey::new(b"test key");
     let planner = super::Planner::new(&rules, &templates, &ids);
-    let scope = Scope { days: vec![day()] };
+    let scope = Scope { days: vec![day()], ..Default::default() };
     let mut jobs = Vec::new();
     let mut t = std::time::Instant::now();
     let mut lap = |what: &str, jobs: &Vec<DocJob>| {
@@ -337,4 +365,39 @@ fn plan_city_timing() {
     lap("unit documents", &jobs);
     super::unit_docs::egenkontroll(&cleared, &scope, &planner, &[], &mut jobs);
     lap("egenkontroll", &jobs);
+}
+
+#[test]
+fn authority_forms_are_for_myndighet_units_and_the_configured_ones() {
+    let (mut cleared, _dir) = demo();
+    let templates = Templates::load(None).unwrap();
+    let run = |cleared: &Cleared, scope: &Scope| super::plan(cleared, scope, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[]);
+    let forms_of = |jobs: &[DocJob], unit: &str| -> Vec<String> {
+        jobs.iter()
+            .filter(|j| j.unit == unit && j.template == "blankett_enhet.typ")
+            .map(|j| j.context()["doc"]["heading"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let has_authority = |headings: &[String]| headings.iter().any(|h| h.starts_with("Beslutslista") || h.starts_with("Kassaförvaltare"));
+    let first = cleared.units[0].id.clone();
+    let scope = Scope { days: vec![day()], ..Default::default() };
+    let jobs = run(&cleared, &scope);
+    assert!(!has_authority(&forms_of(&jobs, &first)), "not for a home-care unit by default");
+    // Listed in config: the unit gets them.
+    let listed = Scope { days: vec![day()], authority_form_units: vec![first.clone()], ..Default::default() };
+    assert!(has_authority(&forms_of(&run(&cleared, &listed), &first)));
+    // A unit of type myndighet always does.
+    cleared.units[0].kind = UnitKind::Myndighet;
+    assert!(has_authority(&forms_of(&run(&cleared, &scope), &first)));
+    // Spare unnamed sheets: staff × 3 by default, or the configured number.
+    let staff = cleared.employees.iter().filter(|e| e.unit == first).count() as u64;
+    let spare = |jobs: &[DocJob]| -> Vec<u64> {
+        jobs.iter()
+            .filter(|j| j.unit == first && j.label.ends_with("utan namn"))
+            .map(|j| j.context()["doc"]["copies"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(spare(&run(&cleared, &scope)), vec![staff * 3, staff * 3]);
+    let five = Scope { days: vec![day()], spare_forms: Some(5), ..Default::default() };
+    assert_eq!(spare(&run(&cleared, &five)), vec![5, 5]);
 }

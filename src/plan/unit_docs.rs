@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::schedules::{STORAGE_CABINET, day_heading, visit_row};
+use super::schedules::{STORAGE_CABINET, day_heading, partners, visit_row};
 use super::{Audience, DocJob, Draft, Planner, Scope, doc_id, egenkontroll, forms, routines, timecare};
 use crate::diag::Diagnostic;
 use crate::model::{Employee, Unit, UnitKind};
@@ -21,12 +21,13 @@ pub const STORAGE_MANAGER_CABINET: &str = "Enhetschefens dokumentskåp (endast e
 pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     planerade_besok(cleared, scope, planner, jobs);
     for unit in &cleared.units {
+        driftstopp(unit, planner, jobs);
         phone_lists(cleared, unit, planner, jobs);
         contacts(cleared, unit, planner, jobs);
     }
     timecare::plan(cleared, scope, planner, jobs);
     routines::plan(cleared, planner, jobs);
-    forms::plan(cleared, planner, jobs);
+    forms::plan(cleared, scope, planner, jobs);
 }
 
 pub fn egenkontroll(cleared: &Cleared, _scope: &Scope, planner: &Planner, diags: &[Diagnostic], jobs: &mut Vec<DocJob>) {
@@ -105,13 +106,39 @@ fn planerade_besok(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &m
                     "week": week,
                     "unit_id": unit.id,
                     "unit_name": unit.name,
-                    "visits": visits.iter().map(|v| visit_row(v)).collect::<Vec<_>>(),
+                    "visits": visits.iter().map(|v| visit_row(v, &partners(&visits, v))).collect::<Vec<_>>(),
                 }),
                 attachments: Vec::new(),
                 retention_kind: None,
             }));
         }
     }
+}
+
+/// "Så gör du vid driftstopp": the one-page way in at the front of every unit's pack. Its
+/// text is the template's (`driftstopp.typ`), so a municipality can replace it.
+fn driftstopp(unit: &Unit, planner: &Planner, jobs: &mut Vec<DocJob>) {
+    jobs.push(
+        UnitDoc {
+            unit,
+            kind: "driftstopp",
+            template: "driftstopp.typ",
+            label: "Så gör du vid driftstopp",
+            key: "driftstopp".into(),
+            audience: Audience::Personal,
+            storage: super::forms::STORAGE_BINDER,
+            subject: None,
+            doc: json!({
+                "unit_id": unit.id,
+                "unit_name": unit.name,
+                "unit_phone": unit.phone,
+                "manager": unit.manager,
+                "home_care": unit.kind == UnitKind::Hemtjanst,
+            }),
+            attachments: Vec::new(),
+        }
+        .finish(planner),
+    );
 }
 
 /// The unit's employees in list order: last name, first name, signature.

@@ -80,6 +80,14 @@ pub struct RestrictedFile {
     pub card: PersonCard,
     pub plan: Option<PlanView>,
     pub assignments: Vec<AssignmentView>,
+    /// The health-care orders, unreplaced.
+    pub orders: Vec<OrderView>,
+    /// The protection level in words.
+    pub level: &'static str,
+    /// The agreed fictive name, if any (else the case number is used on general paper).
+    pub fictive_name: Option<String>,
+    /// `skydd_till` of lokalt skydd.
+    pub until: Option<String>,
 }
 
 /// A care recipient as the planner may use them.
@@ -118,6 +126,8 @@ pub struct ClearedVisit {
     pub who: String,
     pub address: String,
     pub key_number: Option<String>,
+    /// The care recipient's phone; `None` for a protected person.
+    pub phone: Option<String>,
     pub tasks: Vec<String>,
     pub double_staffing: bool,
     pub note: Option<String>,
@@ -355,10 +365,26 @@ pub(super) fn person(p: &Person, by: &ByPerson, c: &Cleaner, fictive_ok: bool) -
             })
             .collect();
     }
-    let restricted = protected.then(|| RestrictedFile {
-        card: real_card(p),
-        plan: newest.map(|pl| plan_view(pl, &open, None)),
-        assignments: assignments.iter().map(|a| assignment_view(a, &open, None)).collect(),
+    let restricted = protected.then(|| {
+        let mut orders: Vec<OrderView> = of(&by.orders, &p.id).into_iter().map(|ord| order_view(ord, &open, None)).collect();
+        orders.sort_by(|a, b| (a.received_date, &a.action).cmp(&(b.received_date, &b.action)));
+        RestrictedFile {
+            card: real_card(p),
+            plan: newest.map(|pl| plan_view(pl, &open, None)),
+            assignments: assignments.iter().map(|a| assignment_view(a, &open, None)).collect(),
+            orders,
+            level: match p.protection {
+                Protection::None => "Inget skydd",
+                Protection::Sekretessmarkering => "Sekretessmarkering",
+                Protection::SkyddadFolkbokforing => "Skyddad folkbokföring",
+                Protection::LokaltSkydd { .. } => "Lokalt skydd",
+            },
+            fictive_name: p.fictive_name.clone(),
+            until: match p.protection {
+                Protection::LokaltSkydd { until } => until.map(|d| d.format("%Y-%m-%d").to_string()),
+                _ => None,
+            },
+        }
     });
     ClearedPerson {
         id: p.id.clone(),
@@ -393,6 +419,7 @@ pub(super) fn visit(v: &Visit, p: &Person, c: &Cleaner, fictive_ok: bool) -> Cle
         who: identity(p, fictive_ok).name,
         address,
         key_number: c.opt(&v.key_number, o, src, "besökets nyckelnummer"),
+        phone: if protected { None } else { p.phone.expose().clone() },
         tasks: c.list(&v.tasks, o, src, "besökets insatser"),
         double_staffing: v.double_staffing,
         note: c.opt(v.note.expose(), o, src, "besökets notering"),

@@ -34,7 +34,18 @@ use crate::retention::SECRECY_TEXT;
 pub const TEMPLATE: &str = "gallringslista.typ";
 /// The CSV header (FORMATS.md style: English column names, Swedish content).
 pub const CSV_HEADER: &[&str] =
-    &["unit", "reason", "kind", "label", "subject", "id", "version", "pages", "printed", "storage", "gallring", "new_version"];
+    &["unit", "part", "reason", "kind", "label", "subject", "id", "version", "pages", "printed", "storage", "gallring", "new_version"];
+
+/// The list's two parts (CSV column `part`): every listed sheet as an unused copy to shred
+/// now, and again, for sheets written on by hand (schedules, forms), as a filled-in original
+/// whose content is entered or whose time is after-registered first (seeds 000, 001, 003).
+pub const PART_UNUSED: &str = "oanvand";
+pub const PART_FILLED_IN: &str = "ifylld";
+
+/// What the routine says about a filled-in copy of the item's document, if it is a form.
+fn filled_in(i: &Item) -> Option<&'static str> {
+    crate::retention::filled_in_routine(&i.old.kind, &i.old.gallring)
+}
 
 const STORAGE_GENERAL: &str = "Med utskriften; sedan dokumentskåp (aktskåp) tills nästa lista";
 const STORAGE_RESTRICTED: &str = "Enhetschefens dokumentskåp (endast enhetschef)";
@@ -70,6 +81,8 @@ pub struct ShredLists<'a> {
     pub lists: BTreeMap<(String, Audience), Vec<Item<'a>>>,
     /// The service day the lists are for.
     pub date: NaiveDate,
+    /// When the data was exported, for the stamp's "Uppgifter per …" (not hashed).
+    pub as_of: Option<String>,
 }
 
 impl<'a> ShredLists<'a> {
@@ -131,7 +144,7 @@ impl<'a> ShredLists<'a> {
                 ))
             });
         }
-        ShredLists { lists, date }
+        ShredLists { lists, date, as_of: None }
     }
 
     /// The versions this run ended, for the history (per unit folder). Documents past their
@@ -170,7 +183,7 @@ impl<'a> ShredLists<'a> {
             let id = list_id(unit, *audience);
             publisher.write(&csv_rel, &csv(unit, items)).map_err(|source| RenderError::Write { id: id.clone(), source })?;
             let name = unit_names.get(unit).cloned().unwrap_or_else(|| unit.clone());
-            jobs.push(ListJob::new(renderer, unit, &name, *audience, items, &date));
+            jobs.push(ListJob::new(renderer, unit, &name, *audience, items, &date, self.as_of.as_deref()));
         }
         // Units and audiences this run did not change keep their list.
         for unit in published_units {
@@ -238,12 +251,15 @@ fn reason_text(i: &Item) -> String {
 pub fn csv(unit: &str, items: &[Item]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
     let _ = w.write_record(CSV_HEADER);
-    for i in items {
+    let unused = items.iter().map(|i| (PART_UNUSED, i));
+    let filled = items.iter().filter(|i| filled_in(i).is_some()).map(|i| (PART_FILLED_IN, i));
+    for (part, i) in unused.chain(filled) {
         let e = i.old;
         let pages = e.pages.to_string();
         let new_version = i.new.map(|n| short(&n.version).to_string()).unwrap_or_default();
         let _ = w.write_record([
             unit,
+            part,
             i.reason.code(),
             &e.kind,
             &e.label,
@@ -260,6 +276,20 @@ pub fn csv(unit: &str, items: &[Item]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// A listed sheet as the PDF prints it (both parts).
+fn list_row(i: &Item) -> Value {
+    json!({
+        "label": i.old.label,
+        "subject": i.old.subject,
+        "id": i.old.id,
+        "version": short(&i.old.version),
+        "pages": i.old.pages,
+        "printed": i.old.printed,
+        "storage": i.old.storage,
+        "note": reason_text(i),
+    })
+}
+
 /// One list as a document for the renderer.
 struct ListJob {
     id: String,
@@ -268,7 +298,7 @@ struct ListJob {
 }
 
 impl ListJob {
-    fn new(renderer: &Renderer, unit: &str, unit_name: &str, audience: Audience, items: &[Item], date: &str) -> ListJob {
+    fn new(renderer: &Renderer, unit: &str, unit_name: &str, audience: Audience, items: &[Item], date: &str, as_of: Option<&str>) -> ListJob {
         let restricted = audience == Audience::Enhetschef;
         let sections: Vec<Value> = [
             (Reason::NewVersion, "Ersatta versioner", "En ny version är utskriven. Ta ut den gamla versionen ur pärmen och strimla den."),
@@ -286,22 +316,22 @@ impl ListJob {
             let rows: Vec<Value> = items
                 .iter()
                 .filter(|i| i.reason == reason)
-                .map(|i| {
-                    json!({
-                        "label": i.old.label,
-                        "subject": i.old.subject,
-                        "id": i.old.id,
-                        "version": short(&i.old.version),
-                        "pages": i.old.pages,
-                        "printed": i.old.printed,
-                        "storage": i.old.storage,
-                        "note": reason_text(i),
-                    })
-                })
+                .map(list_row)
                 .collect();
             (!rows.is_empty()).then(|| json!({ "title": title, "note": note, "rows": rows }))
         })
         .collect();
+        // Part two: the sheets that may have been written on, grouped by what their routine says.
+        let mut filled: Vec<(&str, Vec<Value>)> = Vec::new();
+        for i in items {
+            let Some(routine) = filled_in(i) else { continue };
+            let row = list_row(i);
+            match filled.iter_mut().find(|(r, _)| *r == routine) {
+                Some((_, rows)) => rows.push(row),
+                None => filled.push((routine, vec![row])),
+            }
+        }
+        let filled: Vec<Value> = filled.into_iter().map(|(routine, rows)| json!({ "routine": routine, "rows": rows })).collect();
         let pages: usize = items.iter().map(|i| i.old.pages).sum();
         let id = list_id(unit, audience);
         let mut context = json!({
@@ -313,6 +343,7 @@ impl ListJob {
                 "count": items.len(),
                 "pages": pages,
                 "sections": sections,
+                "filled": filled,
             },
             "title": format!("Gallringslista {unit} {id}"),
             "stamp": {
@@ -330,6 +361,7 @@ impl ListJob {
         let version = hex(&h.finalize());
         context["stamp"]["id"] = json!(id);
         context["stamp"]["short"] = json!(&version[..8]);
+        context["stamp"]["as_of"] = json!(as_of);
         let path = format!("{}/gallringslista.pdf", list_dir(unit, audience));
         ListJob { id, path, context }
     }
@@ -409,12 +441,29 @@ mod tests {
         assert_eq!(restricted[0].reason, Reason::PersonLeft);
         assert!(!lists.lists.contains_key(&("V".to_string(), Audience::Personal)), "V did not change");
         let csv = String::from_utf8(csv("U", general)).unwrap();
-        assert!(csv.starts_with("\u{feff}unit;reason;kind;"));
-        assert!(csv.contains("\r\nU;ny_version;genomforandeplan;Genomförandeplan;Anna A;GP-1;aaaaaaaa;2;2026-11-20;"));
+        assert!(csv.starts_with("\u{feff}unit;part;reason;kind;"));
+        assert!(csv.contains("\r\nU;oanvand;ny_version;genomforandeplan;Genomförandeplan;Anna A;GP-1;aaaaaaaa;2;2026-11-20;"));
+        assert!(!csv.contains(";ifylld;"), "a genomförandeplan is never written on");
         assert!(csv.ends_with(";99999999\r\n") || csv.contains(";99999999\r\n"));
         let ended = lists.ended();
         assert_eq!(ended.len(), 4, "expired documents stay until gallra");
         assert_eq!(ended.iter().find(|(_, e)| e.id == "GP-1").unwrap().1.superseded_by.as_deref(), Some("9".repeat(64).as_str()));
+    }
+
+    #[test]
+    fn a_sheet_written_on_by_hand_is_in_both_parts() {
+        let mut schedule = entry("SCH-1", "U", Audience::Personal, "a", None, "2026-11-25");
+        schedule.kind = "schema".into();
+        schedule.label = "Pappersschema".into();
+        let old = Manifest { generated_for: "2026-11-24".into(), documents: vec![schedule] };
+        let new = Manifest { generated_for: "2026-11-25".into(), documents: Vec::new() };
+        let diff = Diff::between(&old, &new);
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-25"), &Earlier::default());
+        let items = &lists.lists[&("U".to_string(), Audience::Personal)];
+        let csv = String::from_utf8(csv("U", items)).unwrap();
+        assert!(csv.contains("\r\nU;oanvand;"), "{csv}");
+        assert!(csv.contains("\r\nU;ifylld;"), "{csv}");
+        assert!(filled_in(&items[0]).unwrap().contains("efterregistrering"));
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("batch_cover.typ", include_str!("../../templates/batch_cover.typ")),
     ("blank_page.typ", include_str!("../../templates/blank_page.typ")),
     ("gallringslista.typ", include_str!("../../templates/gallringslista.typ")),
+    ("innehall.typ", include_str!("../../templates/innehall.typ")),
+    ("driftstopp.typ", include_str!("../../templates/driftstopp.typ")),
 ];
 
 /// The templates in force: built-ins, each replaceable by a file of the same name in an

@@ -441,14 +441,27 @@ fn write_page_dict(out: &mut Vec<u8>, page: &Object, base: u32) {
     match page {
         Object::Dictionary(d) => {
             out.extend_from_slice(b"<<");
+            // A landscape page is turned to portrait (top towards the binding edge), so a
+            // whole batch prints right with one duplex setting: long edge.
+            let turn = landscape(d) && !d.has(b"Rotate");
             for (k, v) in d.iter().filter(|(k, _)| k.as_slice() != b"Parent") {
                 write_name(out, k);
                 write_value(out, v, base);
+            }
+            if turn {
+                out.extend_from_slice(b"/Rotate 270");
             }
             write!(out, "/Parent {PAGES} 0 R>>").expect("writing to memory");
         }
         other => write_object(out, other, base),
     }
+}
+
+/// Whether a page's MediaBox is wider than high.
+fn landscape(page: &Dictionary) -> bool {
+    let Ok(Object::Array(b)) = page.get(b"MediaBox") else { return false };
+    let n: Vec<f32> = b.iter().filter_map(|o| o.as_float().ok()).collect();
+    n.len() == 4 && (n[2] - n[0]).abs() > (n[3] - n[1]).abs()
 }
 
 /// A value after a name in a dictionary or array: a separating space where PDF needs one.
@@ -564,6 +577,18 @@ fn version_num(v: &str) -> (u32, u32) {
 mod tests {
     use super::*;
     use lopdf::dictionary;
+
+    #[test]
+    fn landscape_pages_are_turned_to_portrait() {
+        let page = |w: i64, h: i64| Object::Dictionary(dictionary! { "Type" => "Page", "MediaBox" => vec![0.into(), 0.into(), w.into(), h.into()] });
+        let written = |o: &Object| {
+            let mut out = Vec::new();
+            write_page_dict(&mut out, o, 0);
+            String::from_utf8(out).unwrap()
+        };
+        assert!(written(&page(842, 595)).contains("/Rotate 270"));
+        assert!(!written(&page(595, 842)).contains("/Rotate"));
+    }
 
     /// A PDF with `pages` pages whose Resources and MediaBox sit on the page tree (inherited).
     fn pdf(pages: usize, text: &str) -> Vec<u8> {

@@ -82,7 +82,7 @@ impl BatchKind {
 
     fn text(self) -> &'static str {
         match self {
-            BatchKind::Full => "Hela packet – alla aktuella dokument",
+            BatchKind::Full => "Hela paketet – alla aktuella dokument",
             BatchKind::Delta => "Nya och ändrade dokument sedan förra utskriften",
         }
     }
@@ -90,7 +90,7 @@ impl BatchKind {
 
 /// The cover of a full batch whose every document is new (a first run): the delta batch is
 /// then this same file.
-const FULL_IS_DELTA_TEXT: &str = "Hela packet – alla dokument är nya sedan förra utskriften, så detta är också deltabunten (samma fil)";
+const FULL_IS_DELTA_TEXT: &str = "Hela paketet – alla dokument är nya sedan förra utskriften, så detta är också deltabunten (samma fil)";
 
 /// One row of `print-manifest.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,10 +160,17 @@ fn listed_shred_pages(publisher: &Publisher, unit: &str, audience: Audience) -> 
     let bytes = std::fs::read(path).ok()?;
     let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
     let mut r = csv::ReaderBuilder::new().delimiter(b';').from_reader(text);
-    let col = r.headers().ok()?.iter().position(|h| h == "pages")?;
+    let headers = r.headers().ok()?.clone();
+    let col = headers.iter().position(|h| h == "pages")?;
+    // A filled-in sheet is listed twice (unused copy, filled-in original): count it once.
+    let part = headers.iter().position(|h| h == "part");
     let mut sum = 0usize;
     for rec in r.records() {
-        sum += rec.ok()?.get(col)?.trim().parse::<usize>().ok()?;
+        let rec = rec.ok()?;
+        if part.and_then(|p| rec.get(p)).is_some_and(|p| p != crate::publish::shred::PART_UNUSED) {
+            continue;
+        }
+        sum += rec.get(col)?.trim().parse::<usize>().ok()?;
     }
     Some(sum)
 }
@@ -663,7 +670,15 @@ impl Context<'_> {
         let sha = hex(&hasher.finalize());
         self.timings.hash.add(started);
         let page_count = w.pages().len();
-        Ok(DocumentsPart { writer: w, prefix_hash, page_count, documents: docs.len(), document_pages, blank_pages, rows, sha })
+        let schedules = parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Schedules(d) => Some(d.iter().map(|e| e.subject.clone())),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        Ok(DocumentsPart { writer: w, prefix_hash, page_count, documents: docs.len(), document_pages, blank_pages, rows, schedules, sha })
     }
 
     /// A whole batch: the cover sheet in front of the documents part; written into the new
@@ -703,6 +718,8 @@ impl Context<'_> {
                 "sha256_prefix": &part.sha[..16],
                 "shred_pages": spec.shred,
                 "parts": rows,
+                "schedules": part.schedules,
+                "restricted": spec.audience == Audience::Enhetschef,
             });
             let job = PageJob {
                 id: format!("{} {}", spec.unit, kind.stem()),
@@ -767,6 +784,8 @@ struct DocumentsPart {
     blank_pages: usize,
     /// The cover's table: section name, documents, pages, index of its first page.
     rows: Vec<(String, usize, usize, usize)>,
+    /// The day's paper schedules in the batch, as listed (signature and date).
+    schedules: Vec<String>,
     /// sha256 hex of the documents part written alone.
     sha: String,
 }

@@ -32,6 +32,7 @@ impl<'a> Part<'a> {
 
 fn unit_rank(kind: &str) -> u8 {
     match kind {
+        "driftstopp" => 0,
         "kontakter" => 0,
         "telefonlista" => 1,
         "telefonlista_privat" => 2,
@@ -41,18 +42,6 @@ fn unit_rank(kind: &str) -> u8 {
         "blankett" => 6,
         "egenkontroll" => 7,
         _ => 8,
-    }
-}
-
-fn person_rank(kind: &str) -> u8 {
-    match kind {
-        "personkort" => 0,
-        "genomforandeplan" => 1,
-        "uppdrag" => 2,
-        "hsl" => 3,
-        "blankett" => 4,
-        "akt_skyddad" => 5,
-        _ => 6,
     }
 }
 
@@ -105,7 +94,7 @@ pub fn filing_order<'a>(documents: &[&'a Entry]) -> Vec<Part<'a>> {
         .into_iter()
         .map(|(key, mut docs)| {
             docs.sort_by(|a, b| {
-                (person_rank(&a.kind), &a.kind, &a.label, &a.path).cmp(&(person_rank(&b.kind), &b.kind, &b.label, &b.path))
+                (crate::plan::person_rank(&a.kind), &a.kind, &a.label, &a.path).cmp(&(crate::plan::person_rank(&b.kind), &b.kind, &b.label, &b.path))
             });
             // The printed identity: the personkort's subject, else the first document's.
             let name = docs.iter().find(|d| d.kind == "personkort").unwrap_or(&docs[0]).subject.clone();
