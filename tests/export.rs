@@ -112,7 +112,7 @@ fn export_writes_a_safe_complete_tree_whose_index_links_resolve_offline() {
         }
     }
     assert!(!entries.iter().any(|e| e.contains("BEGRÄNSAD")), "restricted folder without --begransad");
-    for want in ["index.html", "SHA256SUMS", "KLAR.txt", "Scheman/2026-11-24", "Listor/Telefonlista arbetstelefoner.pdf", "Blanketter/Beslutslista (ifyllbar).pdf"] {
+    for want in ["index.html", "SHA256SUMS", "KLAR.txt", "Scheman/2026-11-24", "Listor/Telefonlista arbetstelefoner.pdf", "Blanketter/Reservblankett totaltidsregistrering (ifyllbar).pdf"] {
         assert!(entries.iter().any(|e| e == want), "{want} missing: {entries:?}");
     }
     // Schedules by day, named by signature and employee.

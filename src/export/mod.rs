@@ -84,8 +84,8 @@ pub fn export(out: &Path, unit: &str, target: &Path, begransad: bool) -> Result<
     let entries: Vec<Entry> = docs.iter().map(|d| d.0.clone()).collect();
     let bytes_of: BTreeMap<&str, &[u8]> = docs.iter().map(|(e, b)| (e.id.as_str(), b.as_slice())).collect();
     let unit_name = layout::unit_name(&entries, unit);
-    let employee = |e: &Entry| bytes_of.get(e.id.as_str()).and_then(|b| pdf::schedule_employee(b, &layout::schedule_signature(e)));
-    let mut placed = layout::place(&entries, &unit_name, begransad, &employee);
+    // A schedule's subject names the employee ("NAHO Nadia Hosseini 2026-11-24").
+    let mut placed = layout::place(&entries, &unit_name, begransad, &|_| None);
 
     let folder = names::safe_name(&format!("{COPY_PREFIX}{unit_name} {}", manifest.generated_for), "");
     let key: String = unit.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();

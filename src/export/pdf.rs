@@ -255,22 +255,6 @@ pub fn first_page_texts(bytes: &[u8]) -> Result<Vec<Text>, lopdf::Error> {
     Ok(t)
 }
 
-/// The employee's name as a schedule prints it (`Medarbetare NAHO – Nadia Hosseini`): the
-/// text after `<signature> – ` on the first page, if any.
-pub fn schedule_employee(bytes: &[u8], signature: &str) -> Option<String> {
-    let texts = first_page_texts(bytes).ok()?;
-    // A line of text may come in several runs at the same height: join them first.
-    let mut lines: Vec<(f32, String)> = Vec::new();
-    for t in texts {
-        match lines.last_mut() {
-            Some((y, s)) if (*y - t.y).abs() < 1.0 => s.push_str(&t.text),
-            _ => lines.push((t.y, t.text)),
-        }
-    }
-    let prefix = format!("{signature} – ");
-    lines.iter().find_map(|(_, s)| s.find(&prefix).map(|i| s[i + prefix.len()..].trim().to_string())).filter(|n| !n.is_empty())
-}
-
 /// A rectangle on a page for a text field (PDF points, y up), what it is called, and
 /// whether it takes several lines.
 #[derive(Clone, Debug, PartialEq)]

@@ -108,7 +108,8 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
             storage: STORAGE_CABINET,
             title: format!("Pappersschema {} {}", emp.signature, date),
             label: "Pappersschema",
-            subject: format!("{} {}", emp.signature, date),
+            // Signature and name: how staff find their sheet (the export names the file so).
+            subject: format!("{} {} {}", emp.signature, emp.full_name(), date),
             person: None,
             protection: None,
             date: Some(day),
