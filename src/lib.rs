@@ -16,3 +16,6 @@ pub mod privacy;
 pub mod publish;
 pub mod render;
 pub mod retention;
+pub mod run;
+
+pub use run::{Engine, Outcome, Report, Request, RunError};

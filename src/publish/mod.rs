@@ -159,7 +159,13 @@ impl Publisher {
     }
 
     pub fn open(out: &Path) -> Result<Publisher, PublishError> {
-        let lock = Self::lock(out)?;
+        Self::open_as(out, "reservpack")
+    }
+
+    /// [`Publisher::open`], naming the run in the lock file as `what` (e.g. `reservpack
+    /// generate`, or the web page and its user), so a refused run can say who holds it.
+    pub fn open_as(out: &Path, what: &str) -> Result<Publisher, PublishError> {
+        let lock = Self::lock_as(out, what)?;
         let packs = out.join(PACKS);
         let current = fs::read_link(packs.join(CURRENT)).ok().map(|t| packs.join(t));
         // Remove what killed runs left: other generations (a run makes its generation's folder
@@ -200,6 +206,12 @@ impl Publisher {
     /// Takes the lock only (for commands that change the pack without a new generation).
     /// The lock file then holds the pid and what runs, so a refused run can name it.
     pub fn lock(out: &Path) -> Result<File, PublishError> {
+        Self::lock_as(out, "reservpack")
+    }
+
+    /// [`Publisher::lock`], naming the run as `what` (never the process's own arguments:
+    /// they may hold anything).
+    pub fn lock_as(out: &Path, what: &str) -> Result<File, PublishError> {
         create_dir_private(out).map_err(io(out))?;
         let path = out.join(".lock");
         let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(&path).map_err(io(&path))?;
@@ -218,7 +230,6 @@ impl Publisher {
             Err(e) => return Err(PublishError::Io { path, source: e }),
         }
         file.set_len(0).map_err(io(&path))?;
-        let what = std::env::args().nth(1).map(|c| format!("reservpack {c}")).unwrap_or_else(|| "reservpack".into());
         let since = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M:%S");
         let _ = write!(file, "{}\n{what}, startad {since}\n", std::process::id());
         Ok(file)
