@@ -17,5 +17,6 @@ pub mod publish;
 pub mod render;
 pub mod retention;
 pub mod run;
+pub mod web;
 
 pub use run::{Engine, Outcome, Report, Request, RunError};

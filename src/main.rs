@@ -41,6 +41,8 @@ fn main() -> ExitCode {
         Command::Gallra(args) => commands::gallra::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Print(args) => commands::print::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::User(args) => commands::user::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -65,6 +67,8 @@ fn swedish_command() -> clap::Command {
         ("gallra", "reservpack gallra --out KATALOG [--today ÅÅÅÅ-MM-DD]"),
         ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION"),
         ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--delta] [--dry-run]"),
+        ("serve", "reservpack serve --out KATALOG --input KATALOG [--listen 127.0.0.1:8080] [--config FIL]"),
+        ("user", "reservpack user add|remove|passwd NAMN [--role enhetschef|personal|admin] [--unit ID] --out KATALOG"),
     ];
     let swedish_args = |c: clap::Command| {
         c.mut_args(|a| {
@@ -96,7 +100,7 @@ fn usage_error(e: &clap::Error) -> String {
         ErrorKind::InvalidSubcommand => format!("okänt kommando '{}'", ctx(ContextKind::InvalidSubcommand)),
         ErrorKind::MissingRequiredArgument => format!("obligatoriskt argument saknas: {}", ctx(ContextKind::InvalidArg)),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "ange ett kommando: generate, check, fixtures, gallra, verify eller print".into()
+            "ange ett kommando: generate, check, fixtures, gallra, verify, print, serve eller user".into()
         }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let arg = ctx(ContextKind::InvalidArg);

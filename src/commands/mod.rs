@@ -5,6 +5,8 @@ pub mod fixtures;
 pub mod gallra;
 pub mod generate;
 pub mod print;
+pub mod serve;
+pub mod user;
 pub mod verify;
 
 use reservpack::diag::Diagnostic;

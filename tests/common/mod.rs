@@ -544,3 +544,4 @@ pub fn read_json(path: &Path) -> Vec<serde_json::Value> {
 pub fn write_json(path: &Path, v: &[serde_json::Value]) {
     std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
 }
+pub mod web;
