@@ -67,10 +67,10 @@ async fn browser(driver: &str) -> Option<Client> {
 }
 
 async fn shot(c: &Client, name: &str) {
-    if let Ok(dir) = std::env::var("RESERVPACK_SCREENSHOTS") {
-        if let Ok(png) = c.screenshot().await {
-            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
-        }
+    if let Ok(dir) = std::env::var("RESERVPACK_SCREENSHOTS")
+        && let Ok(png) = c.screenshot().await
+    {
+        let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
     }
 }
 

@@ -225,3 +225,34 @@ fn the_access_log_names_no_person_and_no_document_title() {
         assert!(label.is_empty() || !log.contains(label), "the access log names a document title: {label}");
     }
 }
+
+#[test]
+fn a_regeneration_while_another_run_holds_the_lock_says_so_and_changes_nothing() {
+    let p = pack();
+    let server = Server::start(p.input.path(), p.out.path());
+    let chief = server.login(CHIEF);
+    let persons = server.get(&format!("/enhet/{UNIT}/personer"), Some(&chief)).body_text();
+    let person = links(&persons, &format!("/enhet/{UNIT}/person/"))[0].clone();
+    let csrf = server.get(&person, Some(&chief)).field("csrf").unwrap();
+    let manifest = std::fs::read(p.out.path().join("manifest.json")).unwrap();
+    // The nightly run holds the output directory.
+    let lock = reservpack::publish::Publisher::lock_as(p.out.path(), "reservpack generate").unwrap();
+    let r = server.post(&format!("{person}/skapa-om"), Some(&chief), &format!("csrf={csrf}"));
+    assert_eq!(r.status, 303);
+    let run = r.header("location").unwrap().to_string();
+    let started = std::time::Instant::now();
+    let page = loop {
+        let status = server.get(&format!("{run}/status"), Some(&chief)).body_text();
+        if status.contains("\"finished\":true") {
+            break server.get(&run, Some(&chief)).body_text();
+        }
+        assert!(started.elapsed().as_secs() < 60, "the run ends");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(page.contains("En körning pågår – försök igen om en stund"), "{page}");
+    assert_eq!(std::fs::read(p.out.path().join("manifest.json")).unwrap(), manifest);
+    drop(lock);
+    // Another user cannot read this run's page.
+    let staff = server.login(STAFF);
+    assert_eq!(server.get(&run, Some(&staff)).status, 404);
+}

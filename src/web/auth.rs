@@ -170,12 +170,12 @@ impl Viewer {
         self.sees_unit(unit) && self.role != Role::Personal
     }
 
-    /// Refuses a form whose CSRF token is not the session's.
-    pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
+    /// Refuses a form whose CSRF token is not the session's (the 403 to answer with).
+    pub fn check_csrf(&self, sent: &str) -> Result<(), Box<Response>> {
         if !sent.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {
-            Err((StatusCode::FORBIDDEN, "Formuläret har gått ut eller kom inte från den här sidan. Ladda om sidan och försök igen.").into_response())
+            Err(Box::new((StatusCode::FORBIDDEN, "Formuläret har gått ut eller kom inte från den här sidan. Ladda om sidan och försök igen.").into_response()))
         }
     }
 }

@@ -45,14 +45,40 @@ pub struct App {
     pub receipts: Mutex<()>,
     /// The published pack, read once per generation.
     packs: pack::Cache,
-    /// The messages about the input (a check at startup); `None` until it is done.
-    pub diagnostics: Mutex<Option<Vec<crate::diag::Diagnostic>>>,
+    /// The messages about the input, checked for the published generation named (again
+    /// whenever a run publishes a new one); `None` until the first check is done.
+    diagnostics: Mutex<(Option<PathBuf>, Option<Vec<crate::diag::Diagnostic>>)>,
 }
 
 impl App {
     /// The published pack, if any.
     pub fn pack(&self) -> Option<Arc<pack::Pack>> {
         self.packs.get(&self.options.out)
+    }
+
+    /// The messages about the input (the same check as a run's, no rendering), if checked.
+    /// When the pack has changed since the last check, starts a new one in the background.
+    pub fn diagnostics(self: &Arc<Self>) -> Option<Vec<crate::diag::Diagnostic>> {
+        let generation = crate::publish::published_dir(&self.options.out);
+        let mut d = self.diagnostics.lock().unwrap_or_else(|e| e.into_inner());
+        if d.0 != generation || d.0.is_none() && d.1.is_none() {
+            d.0 = generation.clone();
+            let app = self.clone();
+            std::thread::spawn(move || {
+                let date = app
+                    .pack()
+                    .and_then(|p| chrono::NaiveDate::parse_from_str(&p.manifest.generated_for, "%Y-%m-%d").ok())
+                    .unwrap_or_else(crate::run::tomorrow);
+                let mut request = crate::Request::new(&app.options.input, &app.options.out, date, "webbsidan");
+                request.config = app.options.config.clone();
+                let diags = app.engine.check(&request).unwrap_or_default();
+                let mut d = app.diagnostics.lock().unwrap_or_else(|e| e.into_inner());
+                if d.0 == generation {
+                    d.1 = Some(diags);
+                }
+            });
+        }
+        d.1.clone()
     }
 }
 
@@ -68,7 +94,7 @@ pub fn app(options: Options) -> Shared {
         runs: routes::regenerate::Runs::default(),
         receipts: Mutex::new(()),
         packs: pack::Cache::default(),
-        diagnostics: Mutex::new(None),
+        diagnostics: Mutex::new((None, None)),
     })
 }
 
@@ -85,19 +111,8 @@ pub async fn serve(options: Options) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("kan inte lyssna på {}: {e}", options.listen))?;
     let addr = listener.local_addr()?;
     let app = tokio::task::spawn_blocking(move || app(options)).await?;
-    // The start pages' problems and warnings: the same check as a run's, in the background.
-    let checking = app.clone();
-    tokio::task::spawn_blocking(move || {
-        let date = crate::publish::published(&checking.options.out)
-            .ok()
-            .flatten()
-            .and_then(|m| chrono::NaiveDate::parse_from_str(&m.generated_for, "%Y-%m-%d").ok())
-            .unwrap_or_else(crate::run::tomorrow);
-        let mut request = crate::Request::new(&checking.options.input, &checking.options.out, date, "webbsidan");
-        request.config = checking.options.config.clone();
-        let diags = checking.engine.check(&request).unwrap_or_default();
-        *checking.diagnostics.lock().unwrap_or_else(|e| e.into_inner()) = Some(diags);
-    });
+    // The start pages' problems and warnings: checked now, in the background.
+    let _ = app.diagnostics();
     if app.auth.no_users() {
         println!("Ingen användare finns ännu. Lägg till den första med:");
         println!("  reservpack user add NAMN --role admin --out {}", app.options.out.display());

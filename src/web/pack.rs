@@ -86,7 +86,7 @@ impl Pack {
             }
         }
         let mut rows: Vec<PersonRow> = by_key.into_values().collect();
-        rows.sort_by(|a, b| a.subject.to_lowercase().cmp(&b.subject.to_lowercase()));
+        rows.sort_by_key(|r| r.subject.to_lowercase());
         rows
     }
 

@@ -82,7 +82,7 @@ pub struct CsrfForm {
 
 pub async fn logout(State(app): State<Shared>, headers: HeaderMap, v: Viewer, Form(f): Form<CsrfForm>) -> Response {
     if let Err(r) = v.check_csrf(&f.csrf) {
-        return r;
+        return *r;
     }
     app.auth.logout(&v.session);
     let mut r = Redirect::to("/logga-in").into_response();

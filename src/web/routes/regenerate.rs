@@ -58,7 +58,7 @@ struct ShredView {
 
 pub async fn start(State(app): State<Shared>, Path((unit, key)): Path<(String, String)>, v: Viewer, Form(f): Form<CsrfForm>) -> Response {
     if let Err(r) = v.check_csrf(&f.csrf) {
-        return r;
+        return *r;
     }
     if !v.manages(&unit) {
         return forbidden();
@@ -71,7 +71,14 @@ pub async fn start(State(app): State<Shared>, Path((unit, key)): Path<(String, S
     }
     let id = auth::token()[..24].to_string();
     let job = Arc::new(Mutex::new(Job { user: v.name.clone(), unit: unit.clone(), key: key.clone(), stage: "Startar …".into(), ..Job::default() }));
-    app.runs.jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), job.clone());
+    {
+        let mut jobs = app.runs.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget finished runs once there are many (their pages are read right after).
+        if jobs.len() > 100 {
+            jobs.retain(|_, j| !j.lock().unwrap_or_else(|e| e.into_inner()).finished);
+        }
+        jobs.insert(id.clone(), job.clone());
+    }
     let date = chrono::NaiveDate::parse_from_str(&p.manifest.generated_for, "%Y-%m-%d").unwrap_or_else(|_| crate::run::tomorrow());
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || run(&app2, &job, &v, date, before));

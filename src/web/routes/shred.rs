@@ -34,7 +34,7 @@ pub async fn mark(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
     }
     let csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
     if let Err(r) = v.check_csrf(csrf) {
-        return r;
+        return *r;
     }
     let Some(p) = app.pack() else { return Redirect::to(&format!("/enhet/{unit}")).into_response() };
     // Only sheets on the unit's lists as this user sees them can be marked.

@@ -58,7 +58,7 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
         })
         .collect();
     // Messages about this unit (file-level ones too); restricted ones only to whom may see them.
-    let diags = app.diagnostics.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let diags = app.diagnostics();
     let checked = diags.is_some();
     let visible: Vec<_> = diags
         .unwrap_or_default()
