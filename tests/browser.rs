@@ -98,7 +98,7 @@ async fn an_enhetschef_regenerates_a_persons_folder_in_the_browser() {
     c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys(CHIEF.0).await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(CHIEF.1).await.unwrap();
     c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    c.wait().for_element(Locator::Css("header .who")).await.unwrap();
     let start = c.source().await.unwrap();
     assert!(start.contains(&format!("Reservpärmen för enhet {UNIT}")), "{start}");
     shot(&c, "2-enhet").await;
@@ -117,6 +117,12 @@ async fn an_enhetschef_regenerates_a_persons_folder_in_the_browser() {
     c.goto(&format!("{base}/enhet/{UNIT}/personer")).await.unwrap();
     c.find(Locator::Css("input[name=q]")).await.unwrap().send_keys(&name).await.unwrap();
     c.find(Locator::Css("main form button")).await.unwrap().click().await.unwrap();
+    // The search is a new page: wait for it before looking for the link.
+    let asked = Instant::now();
+    while !c.current_url().await.unwrap().as_str().contains("q=") {
+        assert!(asked.elapsed() < Duration::from_secs(30), "the search page loads");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     c.wait().for_element(Locator::LinkText(&name)).await.unwrap();
     shot(&c, "3-personer").await;
     c.find(Locator::LinkText(&name)).await.unwrap().click().await.unwrap();

@@ -100,19 +100,20 @@ impl Pack {
             return Some((b.unit.clone(), b.audience));
         }
         self.units().into_iter().find_map(|u| {
-            let dir = path_component(&u);
-            if rel == format!("{dir}/gallringslista.pdf") {
-                Some((u, Audience::Personal))
-            } else if rel == format!("{dir}/begransad/gallringslista.pdf") {
-                Some((u, Audience::Enhetschef))
-            } else {
-                None
-            }
+            [Audience::Personal, Audience::Enhetschef].into_iter().find(|a| rel == shred_list(&u, *a, "pdf")).map(|a| (u, a))
         })
     }
 
     pub fn history(&self) -> Vec<history::Ended> {
         history::read_all(&self.dir)
+    }
+}
+
+/// Where a unit's gallringslista of `audience` is (`ext`: `pdf` or `csv`), relative to `out/`.
+pub fn shred_list(unit: &str, audience: Audience, ext: &str) -> String {
+    match audience {
+        Audience::Personal => format!("{}/gallringslista.{ext}", path_component(unit)),
+        Audience::Enhetschef => format!("{}/begransad/gallringslista.{ext}", path_component(unit)),
     }
 }
 
@@ -148,10 +149,9 @@ pub fn reason_text(code: &str) -> &'static str {
 /// `restricted`), less what the receipts say is shredded.
 pub fn shred_rows(pack: &Pack, out: &Path, unit: &str, restricted: bool) -> Vec<ShredRow> {
     let done = receipts(out, unit);
-    let dir = path_component(unit);
-    let mut lists = vec![("personal", format!("{dir}/gallringslista.csv"))];
+    let mut lists = vec![("personal", shred_list(unit, Audience::Personal, "csv"))];
     if restricted {
-        lists.push(("enhetschef", format!("{dir}/begransad/gallringslista.csv")));
+        lists.push(("enhetschef", shred_list(unit, Audience::Enhetschef, "csv")));
     }
     let mut rows = Vec::new();
     for (audience, rel) in lists {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::http::StatusCode;
 
 use super::FileLink;
-use crate::plan::{Audience, path_component};
+use crate::plan::Audience;
 use crate::web::auth::{Viewer, forbidden};
 use crate::web::{Shared, pack};
 
@@ -18,10 +18,9 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
     let restricted = v.sees(&unit, Audience::Enhetschef);
     let Some(p) = app.pack() else { return Redirect::to(&format!("/enhet/{unit}")).into_response() };
     let rows = pack::shred_rows(&p, &app.options.out, &unit, restricted);
-    let dir = path_component(&unit);
-    let mut pdfs = vec![FileLink { path: format!("{dir}/gallringslista.pdf"), name: "Gallringslista (PDF)".into() }];
+    let mut pdfs = vec![FileLink { path: pack::shred_list(&unit, Audience::Personal, "pdf"), name: "Gallringslista (PDF)".into() }];
     if restricted {
-        pdfs.push(FileLink { path: format!("{dir}/begransad/gallringslista.pdf"), name: "Begränsad gallringslista (PDF)".into() });
+        pdfs.push(FileLink { path: pack::shred_list(&unit, Audience::Enhetschef, "pdf"), name: "Begränsad gallringslista (PDF)".into() });
     }
     pdfs.retain(|l| p.dir.join(&l.path).is_file());
     app.views.page("shred.html", minijinja::context! { rows, pdfs, manages => v.manages(&unit), ..super::frame(&v, Some(&unit)) })
