@@ -16,11 +16,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use reservpack::config::Config;
-use reservpack::plan::{self, Scope};
-use reservpack::render::{Job, Renderer, Templates};
-use reservpack::retention::Rules;
-use reservpack::{fixtures, ingest, privacy};
+use reservpack::render::Job;
+use reservpack::{Engine, Request, fixtures};
 
 const DATE: &str = "2026-11-24";
 
@@ -90,15 +87,10 @@ fn main() {
 /// day's schedules rendered per document).
 fn reference_and_schedules(input: &Path, scratch: &Path) -> ((f64, usize, f64), (usize, usize, f64)) {
     let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
-    let config = Config::default();
-    let loaded = ingest::load(input, &config, date).ok().expect("fixtures load");
-    let (cleared, _) = privacy::clear(loaded.dataset, date);
-    let templates = Templates::load(None).unwrap();
-    let rules = Rules::default();
-    let jobs = plan::plan(&cleared, &Scope { days: vec![date], ..Default::default() }, &rules, &templates, &plan::IdKey::new(b"benchmark id key"), &[]);
+    // The same library pieces as `generate`: the engine plans the run's documents.
+    let engine = Engine::new();
+    let (jobs, renderer) = engine.plan(&Request::new(input, scratch.join("unused"), date, "benchmark")).expect("fixtures plan");
     let schedules: Vec<&dyn Job> = jobs.iter().filter(|j| j.kind == "schema").take(400).map(|j| j as &dyn Job).collect();
-    reservpack::render::init_thread_pool(2);
-    let renderer = Renderer::new(Templates::load(None).unwrap(), date).unwrap();
     let t = Instant::now();
     let pages = renderer.compile_as_one(&schedules).expect("reference compiles");
     let secs = t.elapsed().as_secs_f64();

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, installing what the end-to-end tests read PDFs with
-# (poppler-utils: pdftotext/pdfinfo; qpdf) and the browser the export test opens index.html
-# in (chromium) when they are missing.
+# (poppler-utils: pdftotext/pdfinfo; qpdf), the browser the export test opens index.html in
+# and the browser test drives (chromium, chromium-driver) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
-# Chromium (headless) opens the exported index.html offline in tests/export.rs.
+# Chromium (headless) opens the exported index.html offline in tests/export.rs; the browser
+# test (tests/browser.rs) drives it through chromedriver.
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installerar ${need[*]} …"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi

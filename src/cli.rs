@@ -39,6 +39,10 @@ pub enum Command {
     /// Kopierar en enhets aktuella pack till ett (krypterat) USB-minne: PDF:er i mappar,
     /// ifyllbara blanketter, innehållsförteckning (index.html) och kontrollsummor.
     Export(ExportArgs),
+    /// Startar webbsidan för enhetschefer och personal (pärmens status, personer, gallringslista, verifiering).
+    Serve(ServeArgs),
+    /// Lägger till, tar bort eller byter lösenord för en användare av webbsidan.
+    User(UserArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -58,6 +62,53 @@ pub struct ExportArgs {
     /// Utan flaggan skrivs inget begränsat material.
     #[arg(long)]
     pub begransad: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Utkatalogen med det publicerade packet.
+    #[arg(long, value_name = "KATALOG")]
+    pub out: PathBuf,
+    /// Katalogen med exporterna (för att skapa om en persons pärm från sidan).
+    #[arg(long, value_name = "KATALOG")]
+    pub input: PathBuf,
+    /// Adressen och porten som sidan lyssnar på. Standard: 127.0.0.1:8080 (bara den här datorn;
+    /// lägg en omvänd proxy med TLS framför för andra).
+    #[arg(long, value_name = "ADRESS:PORT", default_value = "127.0.0.1:8080", hide_default_value = true)]
+    pub listen: std::net::SocketAddr,
+    /// Konfigurationsfil (standard: reservpack.toml i indatakatalogen om den finns).
+    #[arg(long, value_name = "FIL")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum UserAction {
+    /// Lägg till en användare (lösenordet läses från standard in).
+    Add,
+    /// Ta bort en användare.
+    Remove,
+    /// Byt lösenord (det nya läses från standard in).
+    Passwd,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct UserArgs {
+    /// add, remove eller passwd.
+    #[arg(value_enum, value_name = "ÅTGÄRD", hide_possible_values = true)]
+    pub action: UserAction,
+    /// Användarnamnet.
+    #[arg(value_name = "NAMN")]
+    pub name: String,
+    /// Roll: enhetschef (allt i sin enhet, även begränsat), personal (enhetens allmänna
+    /// dokument, bara läsa) eller admin (alla enheter).
+    #[arg(long, value_name = "ROLL")]
+    pub role: Option<String>,
+    /// Enheten (enhet_id) för enhetschef och personal.
+    #[arg(long, value_name = "ID")]
+    pub unit: Option<String>,
+    /// Utkatalogen; användarna sparas i .users.json där.
+    #[arg(long, value_name = "KATALOG")]
+    pub out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]

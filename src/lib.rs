@@ -18,3 +18,7 @@ pub mod privacy;
 pub mod publish;
 pub mod render;
 pub mod retention;
+pub mod run;
+pub mod web;
+
+pub use run::{Engine, Outcome, Report, Request, RunError};

@@ -42,6 +42,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::run(args),
         Command::Print(args) => commands::print::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::User(args) => commands::user::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -67,6 +69,8 @@ fn swedish_command() -> clap::Command {
         ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION\n       reservpack verify --offline MÅL"),
         ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--delta] [--begransad] [--dry-run]"),
         ("export", "reservpack export --out KATALOG --unit ID --to MÅL [--begransad]"),
+        ("serve", "reservpack serve --out KATALOG --input KATALOG [--listen 127.0.0.1:8080] [--config FIL]"),
+        ("user", "reservpack user add|remove|passwd NAMN [--role enhetschef|personal|admin] [--unit ID] --out KATALOG"),
     ];
     let swedish_args = |c: clap::Command| {
         c.mut_args(|a| {
@@ -98,7 +102,7 @@ fn usage_error(e: &clap::Error) -> String {
         ErrorKind::InvalidSubcommand => format!("okänt kommando '{}'", ctx(ContextKind::InvalidSubcommand)),
         ErrorKind::MissingRequiredArgument => format!("obligatoriskt argument saknas: {}", ctx(ContextKind::InvalidArg)),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "ange ett kommando: generate, check, fixtures, gallra, verify, print eller export".into()
+            "ange ett kommando: generate, check, fixtures, gallra, verify, print, export, serve eller user".into()
         }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let arg = ctx(ContextKind::InvalidArg);

@@ -21,7 +21,7 @@ use crate::cli;
 
 pub fn run(args: cli::GallraArgs) -> anyhow::Result<u8> {
     let today = args.today.unwrap_or_else(today_in_sweden);
-    let mut publisher = Publisher::open(&args.out)?;
+    let mut publisher = Publisher::open_as(&args.out, "reservpack gallra")?;
     let Some(previous) = publisher.take_previous()? else {
         eprintln!("fel: det finns inget publicerat pack i {}", args.out.display());
         return Ok(EXIT_FAILED);

@@ -6,9 +6,10 @@ pub mod fixtures;
 pub mod gallra;
 pub mod generate;
 pub mod print;
+pub mod serve;
+pub mod user;
 pub mod verify;
 
-use chrono::NaiveDate;
 use reservpack::diag::Diagnostic;
 
 pub const EXIT_OK: u8 = 0;
@@ -17,11 +18,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_PROBLEMS: u8 = 3;
 pub const EXIT_LOCKED: u8 = 4;
 
-/// Tomorrow in Europe/Stockholm: the default service day.
-pub fn tomorrow() -> NaiveDate {
-    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm);
-    now.date_naive().succ_opt().unwrap_or(now.date_naive())
-}
+pub use reservpack::run::tomorrow;
 
 /// Messages about input go to stderr, one per line, in the contract's form.
 pub fn print_diagnostics(diags: &[Diagnostic]) {

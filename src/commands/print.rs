@@ -39,7 +39,7 @@ pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_FAILED);
     }
     // Hold the lock while sending, so the pack is not switched under lp (not for a dry run).
-    let _lock = if args.dry_run { None } else { Some(Publisher::lock(&args.out)?) };
+    let _lock = if args.dry_run { None } else { Some(Publisher::lock_as(&args.out, "reservpack print")?) };
     let manifest_path = published_file(&args.out, PRINT_MANIFEST)?;
     let rows = read_print_manifest(&manifest_path).map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
     if let Some(u) = &args.unit

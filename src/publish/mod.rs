@@ -303,7 +303,13 @@ impl Publisher {
     /// Takes the lock on `out` (creating it), reads the published manifest, and prepares an
     /// empty staging generation. Fails with [`PublishError::Locked`] if another run holds it.
     pub fn open(out: &Path) -> Result<Publisher, PublishError> {
-        let lock = Self::lock(out)?;
+        Self::open_as(out, "reservpack")
+    }
+
+    /// [`Publisher::open`], naming the run in the lock file as `what` (e.g. `reservpack
+    /// generate`, or the web page and its user), so a refused run can say who holds it.
+    pub fn open_as(out: &Path, what: &str) -> Result<Publisher, PublishError> {
+        let lock = Self::lock_as(out, what)?;
         let Store { packs, current, trees_real, debris } = Store::check(out)?;
         // Remove what killed runs left: other generations (a run makes its generation's folder
         // before it writes anything), and then the trees the current one does not use.
@@ -339,6 +345,12 @@ impl Publisher {
     /// The lock file is opened without following a link and must be a regular file with no
     /// other name (a hard link to someone's file would be emptied): else [`PublishError::Foreign`].
     pub fn lock(out: &Path) -> Result<File, PublishError> {
+        Self::lock_as(out, "reservpack")
+    }
+
+    /// [`Publisher::lock`], naming the run as `what` (never the process's own arguments:
+    /// they may hold anything).
+    pub fn lock_as(out: &Path, what: &str) -> Result<File, PublishError> {
         create_dir_private(out).map_err(io(out))?;
         let path = out.join(".lock");
         let mut file = OpenOptions::new()
@@ -376,7 +388,6 @@ impl Publisher {
             Err(e) => return Err(PublishError::Io { path, source: e }),
         }
         file.set_len(0).map_err(io(&path))?;
-        let what = std::env::args().nth(1).map(|c| format!("reservpack {c}")).unwrap_or_else(|| "reservpack".into());
         let since = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M:%S");
         let _ = write!(file, "{}\n{what}, startad {since}\n", std::process::id());
         Ok(file)

@@ -1,7 +1,7 @@
 //! render: Typst as a library. Takes the planned documents, returns PDF bytes.
 //!
-//! One [`Renderer`] per run holds the shared base (fonts, Typst library, `lib.typ`, the run
-//! date) and the templates. [`Renderer::render_all`] is the only parallel code in reservpack:
+//! [`Fonts`] (fonts, Typst library) are loaded once per process; one [`Renderer`] per run
+//! adds the run's templates (and their `lib.typ`) and the date each document's world sees. [`Renderer::render_all`] is the only parallel code in reservpack:
 //! plain threads with large stacks pull documents in plan order (Typst overflows rayon's
 //! default stacks, and typst-pdf's writer yields into rayon, so documents are not driven
 //! from a rayon pool — see DESIGN.md). Each document compiles alone, a panic fails only that
@@ -22,7 +22,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::PdfOptions;
 
 pub use templates::{BUILTIN as BUILTIN_TEMPLATES, TemplateError, Templates, string_literal};
-pub use world::MAX_ATTACHMENTS;
+pub use world::{Fonts, MAX_ATTACHMENTS};
 
 /// What render needs of one document; `plan::DocJob` provides it.
 pub trait Job: Sync {
@@ -72,12 +72,20 @@ pub struct Pdf {
 pub struct Renderer {
     base: world::Base,
     templates: Templates,
+    /// The date every document's world sees as today (`--date`).
+    today: NaiveDate,
 }
 
 impl Renderer {
+    /// A renderer with its own fonts (loaded now): for one-off use and tests.
     pub fn new(templates: Templates, today: NaiveDate) -> Result<Renderer, TemplateError> {
+        Renderer::with_fonts(Arc::new(Fonts::load()), templates, today)
+    }
+
+    /// A renderer for one run on fonts loaded once per process.
+    pub fn with_fonts(fonts: Arc<Fonts>, templates: Templates, today: NaiveDate) -> Result<Renderer, TemplateError> {
         let lib = templates.source("lib.typ")?.to_string();
-        Ok(Renderer { base: world::Base::new(&lib, today), templates })
+        Ok(Renderer { base: world::Base::new(fonts, &lib), templates, today })
     }
 
     pub fn templates(&self) -> &Templates {
@@ -91,7 +99,7 @@ impl Renderer {
             .templates
             .render(job.template(), &job.context())
             .map_err(|source| RenderError::Template { id: id.clone(), source })?;
-        let world = self.base.world(source, job.attachments());
+        let world = self.base.world(source, job.attachments(), self.today);
         let document = typst::compile::<PagedDocument>(&world)
             .output
             .map_err(|diags| RenderError::Typst { id: id.clone(), message: describe(&diags) })?;
@@ -189,7 +197,7 @@ impl Renderer {
             main.push_str(&body);
             main.push_str("]\n");
         }
-        let world = self.base.world(main, &[]);
+        let world = self.base.world(main, &[], self.today);
         let id = "referens".to_string();
         let document = typst::compile::<PagedDocument>(&world)
             .output

@@ -1,5 +1,6 @@
-//! The Typst world: one shared [`Base`] (fonts, library, `lib.typ`, fixed file ids, the run
-//! date) and a cheap [`DocWorld`] per document that adds that document's main source.
+//! The Typst world: one shared [`Fonts`] per process (fonts, Typst library), a [`Base`] per
+//! run that adds `lib.typ` from the run's templates, and a cheap [`DocWorld`] per document that
+//! adds that document's main source and the date it sees as today.
 //!
 //! Typst interns file ids globally, at most 65,535 per process and never freed, so every id
 //! here is fixed and interned once: `/main.typ` (each document's own source, served by its
@@ -50,50 +51,56 @@ static IDS: LazyLock<Ids> = LazyLock::new(|| Ids {
     attachments: (0..MAX_ATTACHMENTS).map(|i| intern(&format!("/bilaga-{i}.pdf"))).collect(),
 });
 
-/// What every document shares. Built once per run; `&Base` is handed to all worker threads.
-pub struct Base {
+/// What every document of every run shares: the fonts and the Typst library. Knows no date
+/// and no template; built once per process (it parses every embedded font).
+pub struct Fonts {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+}
+
+impl Fonts {
+    pub fn load() -> Fonts {
+        let fonts: Vec<Font> = FONT_FILES.iter().flat_map(|data| Font::iter(Bytes::new(*data))).collect();
+        let book = FontBook::from_fonts(&fonts);
+        Fonts { library: LazyHash::new(Library::builder().build()), book: LazyHash::new(book), fonts }
+    }
+}
+
+/// What every document of a run shares: the fonts and `lib.typ` of the run's templates.
+/// `&Base` is handed to all worker threads.
+pub struct Base {
+    shared: Arc<Fonts>,
     lib: Source,
-    today: Datetime,
 }
 
 impl Base {
-    pub fn new(lib_source: &str, today: NaiveDate) -> Base {
-        let fonts: Vec<Font> = FONT_FILES.iter().flat_map(|data| Font::iter(Bytes::new(*data))).collect();
-        let book = FontBook::from_fonts(&fonts);
-        let today = Datetime::from_ymd(today.year(), today.month() as u8, today.day() as u8)
-            .expect("a valid calendar date");
-        Base {
-            library: LazyHash::new(Library::builder().build()),
-            book: LazyHash::new(book),
-            fonts,
-            lib: Source::new(IDS.lib, lib_source.to_string()),
-            today,
-        }
+    pub fn new(shared: Arc<Fonts>, lib_source: &str) -> Base {
+        Base { shared, lib: Source::new(IDS.lib, lib_source.to_string()) }
     }
 
-    /// A world for one document whose main source is `main`.
-    pub fn world<'a>(&'a self, main: String, attachments: &'a [Arc<Vec<u8>>]) -> DocWorld<'a> {
-        DocWorld { base: self, main: Source::new(IDS.main, main), attachments }
+    /// A world for one document whose main source is `main`, seeing `today` as the date.
+    pub fn world<'a>(&'a self, main: String, attachments: &'a [Arc<Vec<u8>>], today: NaiveDate) -> DocWorld<'a> {
+        let today = Datetime::from_ymd(today.year(), today.month() as u8, today.day() as u8).expect("a valid calendar date");
+        DocWorld { base: self, main: Source::new(IDS.main, main), attachments, today }
     }
 }
 
-/// One document's world: the shared base plus its own main source and attachments.
+/// One document's world: the shared base plus its own main source, attachments and date.
 pub struct DocWorld<'a> {
     base: &'a Base,
     main: Source,
     attachments: &'a [Arc<Vec<u8>>],
+    today: Datetime,
 }
 
 impl World for DocWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
-        &self.base.library
+        &self.base.shared.library
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        &self.base.book
+        &self.base.shared.book
     }
 
     fn main(&self) -> FileId {
@@ -124,11 +131,11 @@ impl World for DocWorld<'_> {
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        self.base.fonts.get(index).cloned()
+        self.base.shared.fonts.get(index).cloned()
     }
 
     fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
-        Some(self.base.today)
+        Some(self.today)
     }
 }
 

@@ -544,6 +544,7 @@ pub fn read_json(path: &Path) -> Vec<serde_json::Value> {
 pub fn write_json(path: &Path, v: &[serde_json::Value]) {
     std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
 }
+pub mod web;
 
 /// The Luhn check digit of a personnummer's first nine digits (YYMMDDNNN).
 pub fn luhn_digit(nine: &str) -> u32 {
