@@ -136,8 +136,12 @@ async fn an_enhetschef_regenerates_a_persons_folder_in_the_browser() {
     let run_page = c.source().await.unwrap();
     shot(&c, "5-korning").await;
     assert!(run_page.contains("Förnyade dokument") && run_page.contains("Att strimla"), "{run_page}");
-    let new_docs = links(&run_page, "/fil/");
-    assert_eq!(new_docs.len(), 1, "only the plan is renewed: {new_docs:?}");
+    // The plan, and the folder's contents sheet that lists its version (issue 14).
+    let renewed = links(&run_page, "/fil/");
+    assert_eq!(renewed.len(), 2, "only the plan and the contents sheet are renewed: {renewed:?}");
+    assert!(renewed.iter().any(|l| l.contains("/innehall/")), "{renewed:?}");
+    let new_docs: Vec<String> = renewed.into_iter().filter(|l| l.contains("/genomforandeplan/")).collect();
+    assert_eq!(new_docs.len(), 1, "the plan is renewed: {new_docs:?}");
     assert!(!before.contains(&new_docs[0]) || before.contains("genomforandeplan"), "{new_docs:?}");
 
     // The shred list has the old version; mark it shredded.

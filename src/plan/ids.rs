@@ -34,6 +34,8 @@ fn prefix(kind: &str) -> &'static str {
         "blankett" => "BL",
         "egenkontroll" => "EK",
         "akt_skyddad" => "AKT",
+        "innehall" => "INN",
+        "driftstopp" => "DS",
         _ => "DOK",
     }
 }

@@ -158,23 +158,29 @@ pub fn shred_rows(pack: &Pack, out: &Path, unit: &str, restricted: bool) -> Vec<
         let Ok(bytes) = std::fs::read(pack.dir.join(&rel)) else { continue };
         let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).into_owned();
         let mut r = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.as_bytes());
+        // Columns by name (`publish::shred::CSV_HEADER`): the list may grow columns.
+        let header: Vec<String> = r.headers().map(|h| h.iter().map(str::to_string).collect()).unwrap_or_default();
+        let at = |name: &str| header.iter().position(|h| h == name);
+        let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
         for rec in r.records().flatten() {
-            let f = |i: usize| rec.get(i).unwrap_or("").to_string();
-            if done.contains(&(f(5), f(6))) {
+            let f = |name: &str| at(name).and_then(|i| rec.get(i)).unwrap_or("").to_string();
+            let key = (f("id"), f("version"));
+            // A sheet written on by hand stands in both parts of the list: one row here.
+            if done.contains(&key) || !seen.insert(key) {
                 continue;
             }
             rows.push(ShredRow {
                 audience,
-                reason: reason_text(&f(1)).to_string(),
-                kind: f(2),
-                label: f(3),
-                subject: f(4),
-                id: f(5),
-                version: f(6),
-                pages: f(7),
-                printed: f(8),
-                storage: f(9),
-                new_version: f(11),
+                reason: reason_text(&f("reason")).to_string(),
+                kind: f("kind"),
+                label: f("label"),
+                subject: f("subject"),
+                id: f("id"),
+                version: f("version"),
+                pages: f("pages"),
+                printed: f("printed"),
+                storage: f("storage"),
+                new_version: f("new_version"),
             });
         }
     }
