@@ -66,6 +66,22 @@ fn roles_see_their_unit_and_staff_never_restricted_material() {
     let chief_unit = server.get(&format!("/enhet/{UNIT}"), Some(&chief)).body_text();
     assert!(chief_unit.contains("begränsad"), "{chief_unit}");
 
+    // The USB copy (issue 17) as a zip: the enhetschef's only; restricted material only when
+    // asked for, in its own folder.
+    assert!(!unit_page.contains("usb.zip"), "staff get no USB copy link");
+    assert_eq!(server.get(&format!("/enhet/{UNIT}/usb.zip"), Some(&staff)).status, 403);
+    assert_eq!(server.get(&format!("/enhet/{OTHER_UNIT}/usb.zip"), Some(&chief)).status, 403);
+    assert!(chief_unit.contains("usb.zip"), "{chief_unit}");
+    let zip = server.get(&format!("/enhet/{UNIT}/usb.zip"), Some(&chief));
+    assert_eq!(zip.status, 200);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    assert!(zip.body.starts_with(b"PK"));
+    let names = zip_names(&zip.body);
+    assert!(names.iter().any(|n| n.ends_with("/index.html")) && names.iter().any(|n| n.ends_with("/SHA256SUMS")), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("BEGRÄNSAD")), "{names:?}");
+    let with = zip_names(&server.get(&format!("/enhet/{UNIT}/usb.zip?begransad=1"), Some(&chief)).body);
+    assert!(with.iter().any(|n| n.contains("BEGRÄNSAD")), "{with:?}");
+
     let admin = server.login(ADMIN);
     assert_eq!(server.get(&format!("/fil/{other}"), Some(&admin)).status, 200);
     assert_eq!(server.get(&format!("/fil/{restricted}"), Some(&admin)).status, 200);
@@ -255,4 +271,18 @@ fn a_regeneration_while_another_run_holds_the_lock_says_so_and_changes_nothing()
     // Another user cannot read this run's page.
     let staff = server.login(STAFF);
     assert_eq!(server.get(&run, Some(&staff)).status, 404);
+}
+
+/// The entry names of a zip archive, read from its central directory by `unzip -Z1`.
+fn zip_names(bytes: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kopia.zip");
+    std::fs::write(&path, bytes).unwrap();
+    let o = std::process::Command::new("python3")
+        .args(["-c", "import sys,zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))"])
+        .arg(&path)
+        .output()
+        .expect("python3 reads the zip");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect()
 }

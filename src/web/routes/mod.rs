@@ -8,6 +8,7 @@ mod persons;
 pub mod regenerate;
 mod shred;
 mod unit;
+mod usb;
 mod verify;
 
 use axum::Router;
@@ -33,6 +34,7 @@ pub fn router(app: Shared) -> Router {
         .route("/korning/{id}/status", get(regenerate::status))
         .route("/enhet/{unit}/gallring", get(shred::page).post(shred::mark))
         .route("/enhet/{unit}/egenkontroll", get(egenkontroll::page))
+        .route("/enhet/{unit}/usb.zip", get(usb::download))
         .route("/verifiera", get(verify::form))
         .route("/v/{id}/{version}", get(verify::public))
         .route("/fil/{*path}", get(files::download))

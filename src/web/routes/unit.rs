@@ -76,6 +76,7 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
         minijinja::context! {
             current => generated_for >= tomorrow, generated_for, tomorrow, published_at => pack.published_at,
             last_run, documents, pages, restricted_documents, batches, checked, problems, warnings,
+            manages => v.manages(&unit),
             ..super::frame(&v, Some(&unit))
         },
     )
