@@ -113,17 +113,28 @@ fn rel(unit_dir: &str) -> String {
 
 /// Reads one unit's history from a generation folder (empty if there is none).
 pub fn read_unit(generation: &Path, unit_dir: &str) -> UnitHistory {
-    std::fs::read(generation.join(rel(unit_dir)))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+    read_bounded(&generation.join(rel(unit_dir))).and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// A history file's bytes: only a regular file (a FIFO or device planted in the pack would
+/// block the reader), and at most 256 MiB.
+fn read_bounded(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(256 << 20).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Reads every unit's history from a generation folder.
 pub fn read_all(generation: &Path) -> Vec<Ended> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(generation.join(DIR)).into_iter().flatten().flatten() {
-        if let Ok(h) = std::fs::read(entry.path()).map_err(|_| ()).and_then(|b| serde_json::from_slice::<UnitHistory>(&b).map_err(|_| ())) {
+        if let Some(h) = read_bounded(&entry.path()).and_then(|b| serde_json::from_slice::<UnitHistory>(&b).ok()) {
             out.extend(h.ended);
         }
     }
@@ -241,6 +252,17 @@ mod tests {
         }
         assert_eq!(status(&manifest, &history, "GP-1", "cccccccc"), Status::OtherVersion(&manifest.documents[0]));
         assert_eq!(status(&manifest, &history, "GP-2", "aaaaaaaa"), Status::Unknown);
+    }
+
+    #[test]
+    fn a_fifo_in_the_history_is_passed_over_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(DIR)).unwrap();
+        let fifo = dir.path().join(DIR).join("U.json");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(read_all(dir.path()).is_empty());
+        assert!(read_unit(dir.path(), "U").ended.is_empty());
     }
 
     #[test]
