@@ -556,7 +556,7 @@ fn prints_to_a_cups_pdf_printer() {
     };
     let out = tempfile::tempdir().unwrap();
     generate_demo(out.path());
-    let rows: Vec<Row> = print_manifest(out.path()).into_iter().filter(|r| r.unit == "VB-LINDEN" && r.batch.contains("/full-")).collect();
+    let rows: Vec<Row> = print_manifest(out.path()).into_iter().filter(|r| r.unit == "VB-LINDEN" && r.audience == "personal" && r.batch.contains("/full-")).collect();
     let dir = cups_pdf_dir();
     let before: Vec<PathBuf> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     let o = bin().args(["print", "--out", out.path().to_str().unwrap(), "--unit", "VB-LINDEN", "--printer", &printer]).output().unwrap();
