@@ -3,9 +3,12 @@
 //!
 //! Run: `cargo bench --bench city` (or `./scripts/bench.sh`). It
 //! 1. writes the `city` fixtures (≈120 units, 10,000 persons, 4,000 employees, 40,000 visits
-//!    a day) into a temporary directory;
-//! 2. runs `reservpack generate` for one day as a child process and measures its wall time
-//!    and peak memory (max RSS of the child); throughput = the manifest's pages ÷ wall time;
+//!    a day) into a temporary directory, with `reservpack fixtures` as a child process (so
+//!    their memory is not this process's peak);
+//! 2. runs one day's whole pack through the library's front door, [`Engine::run`], exactly as
+//!    `reservpack generate` and the web server do, and measures its wall time and peak memory
+//!    (this process's max RSS right after the run: fonts, Typst and the run, nothing else yet);
+//!    throughput = the published pages ÷ wall time;
 //! 3. in this process, compiles 400 of the city's paper schedules as ONE Typst document
 //!    (the yardstick of DESIGN.md) and measures its pages/s;
 //! 4. prints both and their ratio. The target: ratio ≥ 0.8 and peak memory < 1 GiB.
@@ -17,61 +20,63 @@ use std::process::Command;
 use std::time::Instant;
 
 use reservpack::render::Job;
-use reservpack::{Engine, Request, fixtures};
+use reservpack::run::Outcome;
+use reservpack::{Engine, Request};
 
 const DATE: &str = "2026-11-24";
 
-fn peak_rss_children_mb() -> f64 {
+fn peak_rss_self_mb() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     usage.ru_maxrss as f64 / 1024.0
 }
 
 fn main() {
     let scale = match std::env::var("RESERVPACK_BENCH_SCALE").as_deref() {
-        Ok("unit") => fixtures::Scale::Unit,
-        _ => fixtures::Scale::City,
+        Ok("unit") => "unit",
+        _ => "city",
     };
     let tmp = tempfile::tempdir().expect("temp dir");
     let input = tmp.path().join("in");
     let out = tmp.path().join("out");
     let t = Instant::now();
-    let summary = fixtures::generate(scale, 1, &input).expect("fixtures");
-    println!(
-        "fixtures: {} units, {} persons, {} employees, {} visits (7 days) in {:.1} s",
-        summary.units,
-        summary.persons,
-        summary.employees,
-        summary.visits,
-        t.elapsed().as_secs_f64()
-    );
-
-    // 2. The real thing, as a user runs it.
-    let t = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_reservpack"))
-        .args(["generate", "--input"])
+    let fixtures = Command::new(env!("CARGO_BIN_EXE_reservpack"))
+        .args(["fixtures", "--scale", scale, "--out"])
         .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .args(["--date", DATE])
-        .status()
-        .expect("reservpack runs");
+        .output()
+        .expect("reservpack fixtures runs");
+    assert!(fixtures.status.success(), "fixtures failed: {}", String::from_utf8_lossy(&fixtures.stderr));
+    println!("fixtures ({scale}) in {:.1} s: {}", t.elapsed().as_secs_f64(), String::from_utf8_lossy(&fixtures.stderr).trim());
+
+    // 2. The real thing, through the same front door as `generate` and the server.
+    let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
+    let t = Instant::now();
+    let engine = Engine::new();
+    let report = engine.run(&Request::new(&input, &out, date, "benchmark")).expect("the run");
     let wall = t.elapsed().as_secs_f64();
-    let peak_mb = peak_rss_children_mb();
-    assert!(status.success(), "generate failed: {status}");
+    let peak_mb = peak_rss_self_mb();
+    assert!(
+        matches!(report.outcome, Outcome::Published | Outcome::PublishedWithProblems),
+        "the run did not publish: {:?} {:?}",
+        report.outcome,
+        report.errors
+    );
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let docs = manifest["documents"].as_array().unwrap();
-    let pages: u64 = docs.iter().map(|d| d["pages"].as_u64().unwrap()).sum();
+    let pages = report.counts.pages;
     let schema_pages: u64 = docs.iter().filter(|d| d["kind"] == "schema").map(|d| d["pages"].as_u64().unwrap()).sum();
     let schema_docs = docs.iter().filter(|d| d["kind"] == "schema").count();
     let ours = pages as f64 / wall;
 
-    // 3. The engine's limit, same run: 400 of the city's schedules as one document; and the
-    //    day's schedules alone through the real per-document renderer, for the same pages.
-    let (reference, schedules) = reference_and_schedules(&input, tmp.path());
+    // 3. The engine's limit, same process: 400 of the city's schedules as one document; and
+    //    the day's schedules alone through the real per-document renderer, for the same pages.
+    let (reference, schedules) = reference_and_schedules(&engine, &input, tmp.path());
 
-    println!("generate (one day, whole pack): {} documents, {pages} pages ({schema_docs} schedules, {schema_pages} schedule pages) in {wall:.1} s", docs.len());
+    println!(
+        "Engine::run (one day, whole pack): {} documents, {pages} pages ({schema_docs} schedules, {schema_pages} schedule pages) in {wall:.1} s",
+        report.counts.documents
+    );
     println!("  throughput: {ours:.1} pages/s, peak memory {peak_mb:.0} MB");
     println!("reference (400 schedules as ONE Typst document, this process): {:.1} pages/s ({} pages in {:.2} s)", reference.0, reference.1, reference.2);
     println!(
@@ -84,11 +89,10 @@ fn main() {
 }
 
 /// Returns ((pages/s, pages, s) of the one-document reference, (documents, pages, s) of the
-/// day's schedules rendered per document).
-fn reference_and_schedules(input: &Path, scratch: &Path) -> ((f64, usize, f64), (usize, usize, f64)) {
+/// day's schedules rendered per document). The yardstick needs the run's documents unrendered
+/// and unpublished: [`Engine::plan`] gives them, planned exactly as the run plans them.
+fn reference_and_schedules(engine: &Engine, input: &Path, scratch: &Path) -> ((f64, usize, f64), (usize, usize, f64)) {
     let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
-    // The same library pieces as `generate`: the engine plans the run's documents.
-    let engine = Engine::new();
     let (jobs, renderer) = engine.plan(&Request::new(input, scratch.join("unused"), date, "benchmark")).expect("fixtures plan");
     let schedules: Vec<&dyn Job> = jobs.iter().filter(|j| j.kind == "schema").take(400).map(|j| j as &dyn Job).collect();
     let t = Instant::now();

@@ -834,3 +834,24 @@ impl<'a> Phase<'a> {
         self.1.progress(Progress::Stage(what));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The benchmark's yardstick: the demo's schedules, planned as a run plans them, compile
+    /// as ONE Typst document with (at least) a page each.
+    #[test]
+    fn the_benchmark_reference_compiles_schedules_as_one_document() {
+        let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let scratch = tempfile::tempdir().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let engine = Engine::new();
+        let (jobs, renderer) = engine.plan(&Request::new(&input, scratch.path().join("out"), date, "test")).unwrap();
+        let schedules: Vec<&dyn render::Job> = jobs.iter().filter(|j| j.kind == "schema").take(3).map(|j| j as &dyn render::Job).collect();
+        assert_eq!(schedules.len(), 3, "the demo has schedules");
+        let pages = renderer.compile_as_one(&schedules).expect("the reference compiles");
+        assert!(pages >= 3, "{pages} pages for 3 schedules");
+        assert!(!scratch.path().join("out").exists(), "planning publishes nothing");
+    }
+}

@@ -182,6 +182,9 @@ impl Renderer {
                 }
                 if line.starts_with("#show: page-setup") {
                     if i == 0 {
+                        // The page setup may use the document's own definitions (`#let d = …`,
+                        // above it): those go to the top level with it.
+                        main.push_str(&body);
                         main.push_str(line);
                         main.push('\n');
                     }
