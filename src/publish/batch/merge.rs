@@ -1,20 +1,22 @@
-//! Merging PDFs into one print batch: lopdf reads, a small writer of our own writes.
+//! Merging PDFs into one print batch: lopdf reads, pdf-writer writes.
 //!
 //! A source PDF becomes a [`Piece`]: its pages and every object they reach (fonts, images,
 //! content), renumbered 1..=n in a fixed order — nothing else (no catalog, outline, XMP or
 //! document info of the source, so no source metadata reaches the batch). A [`BatchWriter`]
-//! writes each piece's objects straight into the batch's bytes as it comes (object numbers
-//! shifted), so a unit's documents are never all in memory at once: the *documents part*.
-//! [`BatchWriter::finish`] then writes a tail — optionally a cover piece, the bookmarks, the
-//! page tree (cover pages first), catalog, document info, cross-reference table and trailer
-//! — without changing the documents part, so one documents part can get several tails: the
-//! full and the delta batch of a first run, and the documents part alone (for its checksum).
+//! writes each piece's objects into a pdf-writer [`Chunk`] as it comes (object numbers
+//! shifted), so a unit's documents are never all parsed in memory at once: the *documents
+//! part*. [`BatchWriter::finish`] then makes a whole PDF of it: the documents part, then a
+//! tail — optionally a cover piece, the bookmarks, the page tree (cover pages first),
+//! catalog, document info, cross-reference table and trailer — without changing the
+//! documents part, so one documents part can get several tails: the full and the delta batch
+//! of a first run, and the documents part alone (for its checksum).
 //! Everything is ordered and nothing reads the clock: same pieces, same bytes.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
 
-use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Document, Object, ObjectId};
+use pdf_writer::types::PageMode;
+use pdf_writer::{Chunk, Finish, Name, Null, Obj, Pdf, Ref, Settings, Str, TextStr};
 
 /// Page attributes a page may inherit from its parents in the page tree (PDF 32000 7.7.3.4).
 const INHERITABLE: &[&[u8]] = &[b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
@@ -175,48 +177,72 @@ struct Mark {
 
 /// Object numbers 1–3 are reserved for the page tree root, the catalog and the document info
 /// (written in the tail); the documents' objects follow from 4.
-const PAGES: u32 = 1;
-const CATALOG: u32 = 2;
-const INFO: u32 = 3;
+const PAGES: Ref = Ref::new(1);
+const CATALOG: Ref = Ref::new(2);
+const INFO: Ref = Ref::new(3);
+const FIRST_FREE: u32 = 4;
+
+/// Compact output: no indentation (a batch is tens of MB of the sources' objects).
+const SETTINGS: Settings = Settings { pretty: false };
+
+/// A finished batch.
+pub struct Finished {
+    /// The whole PDF. Its first [`BatchWriter::documents_len`] bytes are the documents part,
+    /// the same in every batch finished from one writer.
+    pub bytes: Vec<u8>,
+    /// Pages in front of the documents part (the cover and its blank back).
+    pub cover_pages: usize,
+}
 
 /// A batch's documents part, written as the pieces come; see the module documentation.
 pub struct BatchWriter {
-    buf: Vec<u8>,
-    /// Byte offset of each object written so far (index: object number; 0 = not yet written).
-    offsets: Vec<usize>,
+    /// The documents' objects, as pdf-writer serialised them.
+    chunk: Chunk,
+    /// The next free object number.
+    next: u32,
     kids: Vec<u32>,
     marks: Vec<Mark>,
-    /// The blank page's page object, written once; later blank pages copy its dictionary.
-    blank: Option<Vec<u8>>,
+    /// The blank page's page dictionary (references as in its piece) and the number its
+    /// piece's objects were shifted by; each blank page is written anew from it.
+    blank: Option<(Dictionary, u32)>,
     version: (u32, u32),
+}
+
+impl Default for BatchWriter {
+    fn default() -> BatchWriter {
+        BatchWriter::new()
+    }
 }
 
 impl BatchWriter {
     pub fn new() -> BatchWriter {
-        let mut buf = Vec::new();
-        buf.extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
-        BatchWriter { buf, offsets: vec![0; 4], kids: Vec::new(), marks: Vec::new(), blank: None, version: (1, 7) }
-    }
-
-    fn next_number(&self) -> u32 {
-        self.offsets.len() as u32
-    }
-
-    /// Writes the objects of `piece`; returns its pages' object numbers (not yet in the page list).
-    fn import(&mut self, piece: &Piece) -> Vec<u32> {
-        let base = self.next_number() - 1;
-        for (i, object) in piece.objects.iter().enumerate() {
-            self.offsets.push(self.buf.len());
-            let is_page = piece.pages.contains(&(i as u32 + 1));
-            write_indirect(&mut self.buf, base + i as u32 + 1, object, base, is_page);
+        BatchWriter {
+            chunk: Chunk::with_settings(SETTINGS),
+            next: FIRST_FREE,
+            kids: Vec::new(),
+            marks: Vec::new(),
+            blank: None,
+            version: (1, 7),
         }
-        self.version = self.version.max(version_num(&piece.version));
-        piece.pages.iter().map(|p| p + base).collect()
+    }
+
+    /// Writes the objects of `piece` into `chunk`, numbered from `*next`; returns their
+    /// base (what the piece's numbers are shifted by).
+    fn import_into(chunk: &mut Chunk, next: &mut u32, piece: &Piece) -> u32 {
+        let base = *next - 1;
+        for (i, object) in piece.objects.iter().enumerate() {
+            let number = i as u32 + 1;
+            write_indirect(chunk, reference(base + number), object, base, piece.pages.contains(&number));
+        }
+        *next += piece.objects.len() as u32;
+        base
     }
 
     /// Appends the pages of `piece`; returns their object numbers.
     pub fn append(&mut self, piece: &Piece) -> Vec<u32> {
-        let pages = self.import(piece);
+        let base = Self::import_into(&mut self.chunk, &mut self.next, piece);
+        self.version = self.version.max(version_num(&piece.version));
+        let pages: Vec<u32> = piece.pages.iter().map(|p| p + base).collect();
         self.kids.extend(&pages);
         pages
     }
@@ -224,29 +250,18 @@ impl BatchWriter {
     /// Writes the blank page's objects once (before any [`BatchWriter::blank_page`]).
     pub fn prepare_blank(&mut self, blank: &Piece) {
         if self.blank.is_none() {
-            let base = self.next_number() - 1;
-            // Its content and resources are written as objects; its page dictionary is kept
-            // as bytes and written anew for every blank page (so each is its own page object).
-            let first_page = blank.pages[0];
-            for (i, object) in blank.objects.iter().enumerate() {
-                self.offsets.push(self.buf.len());
-                write_indirect(&mut self.buf, base + i as u32 + 1, object, base, blank.pages.contains(&(i as u32 + 1)));
-            }
-            let mut page = Vec::new();
-            write_page_dict(&mut page, &blank.objects[first_page as usize - 1], base);
-            self.blank = Some(page);
+            let base = Self::import_into(&mut self.chunk, &mut self.next, blank);
+            self.blank = Some((blank_page_dict(blank), base));
         }
     }
 
     /// Appends a blank page to the page list; returns its object number.
     pub fn blank_page(&mut self, blank: &Piece) -> u32 {
         self.prepare_blank(blank);
-        let number = self.next_number();
-        self.offsets.push(self.buf.len());
-        let page = self.blank.as_ref().expect("prepared above");
-        writeln!(self.buf, "{number} 0 obj").expect("writing to memory");
-        self.buf.extend_from_slice(page);
-        self.buf.extend_from_slice(b"\nendobj\n");
+        let (page, base) = self.blank.as_ref().expect("prepared above");
+        let number = self.next;
+        write_page(self.chunk.indirect(reference(number)), page, *base);
+        self.next += 1;
         self.kids.push(number);
         number
     }
@@ -256,9 +271,9 @@ impl BatchWriter {
         &self.kids
     }
 
-    /// The documents part's bytes.
-    pub fn bytes(&self) -> &[u8] {
-        &self.buf
+    /// The length of the documents part: the first bytes of every finished batch.
+    pub fn documents_len(&self) -> usize {
+        Pdf::with_settings(SETTINGS).len() + self.chunk.len()
     }
 
     /// Adds a bookmark to `page`, under `parent` (a bookmark returned before) or at the top.
@@ -267,97 +282,63 @@ impl BatchWriter {
         self.marks.len() - 1
     }
 
-    /// The tail that makes the documents part a whole PDF: `cover` (if any) in front, padded
-    /// with `blank` to whole sheets, then bookmarks, page tree, catalog, `info`, the
-    /// cross-reference table and the trailer (with `id` as the file identifier). Returns the
-    /// tail's bytes (to follow [`BatchWriter::bytes`]) and the number of cover pages.
-    pub fn finish(&self, cover: Option<&Piece>, blank: &Piece, info: &Info, id: Option<&[u8]>) -> (Vec<u8>, usize) {
-        let mut t = Tail { base_len: self.buf.len(), buf: Vec::new(), offsets: self.offsets.clone() };
+    /// The whole PDF: the documents part, then a tail: `cover` (if any) in front, padded with
+    /// `blank` to whole sheets, then bookmarks, page tree, catalog, `info`, and pdf-writer's
+    /// cross-reference table and trailer (with `id` as the file identifier).
+    pub fn finish(&self, cover: Option<&Piece>, blank: &Piece, info: &Info, id: Option<&[u8]>) -> Finished {
+        let mut pdf = Pdf::with_settings_and_capacity(SETTINGS, self.chunk.len() + 64 * 1024);
+        pdf.extend(&self.chunk);
+        let mut next = self.next;
         let mut version = self.version;
         let mut front: Vec<u32> = Vec::new();
         if let Some(cover) = cover {
-            let base = t.next_number() - 1;
-            for (i, object) in cover.objects.iter().enumerate() {
-                let at = t.at();
-                t.offsets.push(at);
-                write_indirect(&mut t.buf, base + i as u32 + 1, object, base, cover.pages.contains(&(i as u32 + 1)));
-            }
+            let base = Self::import_into(&mut pdf, &mut next, cover);
             front.extend(cover.pages.iter().map(|p| p + base));
             version = version.max(version_num(&cover.version));
             if front.len() % 2 == 1 {
-                let page = match &self.blank {
-                    Some(page) => page.clone(),
-                    None => {
-                        // No blank page in the documents part yet: write the blank's objects here.
-                        let base = t.next_number() - 1;
-                        for (i, object) in blank.objects.iter().enumerate() {
-                            let at = t.at();
-                            t.offsets.push(at);
-                            write_indirect(&mut t.buf, base + i as u32 + 1, object, base, blank.pages.contains(&(i as u32 + 1)));
-                        }
-                        let mut page = Vec::new();
-                        write_page_dict(&mut page, &blank.objects[blank.pages[0] as usize - 1], base);
-                        page
-                    }
+                let (page, base) = match &self.blank {
+                    Some((page, base)) => (page.clone(), *base),
+                    // No blank page in the documents part yet: its objects go here.
+                    None => (blank_page_dict(blank), Self::import_into(&mut pdf, &mut next, blank)),
                 };
-                let number = t.next_number();
-                let at = t.at();
-                t.offsets.push(at);
-                writeln!(t.buf, "{number} 0 obj").expect("writing to memory");
-                t.buf.extend_from_slice(&page);
-                t.buf.extend_from_slice(b"\nendobj\n");
-                front.push(number);
+                write_page(pdf.indirect(reference(next)), &page, base);
+                front.push(next);
+                next += 1;
             }
         }
         let cover_pages = front.len();
-        let outline = self.write_outline(&mut t);
+        let outline = self.write_outline(&mut pdf, next);
 
         // Page tree, catalog, document info.
-        let kids: Vec<String> = front.iter().chain(&self.kids).map(|k| format!("{k} 0 R")).collect();
-        t.object(PAGES, format!("<</Type/Pages/Count {}/Kids[{}]>>", kids.len(), kids.join(" ")).as_bytes());
-        let mut catalog = format!("<</Type/Catalog/Pages {PAGES} 0 R");
+        let kids: Vec<Ref> = front.iter().chain(&self.kids).map(|k| reference(*k)).collect();
+        pdf.pages(PAGES).count(kids.len() as i32).kids(kids);
+        let mut catalog = pdf.catalog(CATALOG);
+        catalog.pages(PAGES);
         if let Some(o) = outline {
-            catalog.push_str(&format!("/Outlines {o} 0 R/PageMode/UseOutlines"));
+            catalog.outlines(o).page_mode(PageMode::UseOutlines);
         }
         if version > (1, 7) {
-            catalog.push_str(&format!("/Version/{}.{}", version.0, version.1));
+            catalog.version(version.0.min(9) as u8, version.1.min(9) as u8);
         }
-        catalog.push_str(">>");
-        t.object(CATALOG, catalog.as_bytes());
-        let mut info_dict = b"<</Title".to_vec();
-        write_text_string(&mut info_dict, info.title);
-        info_dict.extend_from_slice(b"/Producer(reservpack)/Creator(reservpack)");
+        catalog.finish();
+        let mut doc_info = pdf.document_info(INFO);
+        doc_info.title(TextStr(info.title)).producer(TextStr("reservpack")).creator(TextStr("reservpack"));
         if let Some(m) = info.marker {
-            info_dict.extend_from_slice(b"/Keywords");
-            write_text_string(&mut info_dict, m);
+            doc_info.keywords(TextStr(m));
         }
-        info_dict.extend_from_slice(b">>");
-        t.object(INFO, &info_dict);
-
-        // Cross-reference table and trailer.
-        let xref_at = t.at();
-        let size = t.offsets.len();
-        write!(t.buf, "xref\n0 {size}\n0000000000 65535 f\r\n").expect("writing to memory");
-        for offset in &t.offsets[1..] {
-            write!(t.buf, "{offset:010} 00000 n\r\n").expect("writing to memory");
-        }
-        write!(t.buf, "trailer\n<</Size {size}/Root {CATALOG} 0 R/Info {INFO} 0 R").expect("writing to memory");
+        doc_info.finish();
         if let Some(id) = id {
-            let hex: String = id.iter().map(|b| format!("{b:02X}")).collect();
-            write!(t.buf, "/ID[<{hex}><{hex}>]").expect("writing to memory");
+            pdf.set_file_id((id.to_vec(), id.to_vec()));
         }
-        write!(t.buf, ">>\nstartxref\n{xref_at}\n%%EOF\n").expect("writing to memory");
-        (t.buf, cover_pages)
+        Finished { bytes: pdf.finish(), cover_pages }
     }
 
-    /// Writes the outline (bookmarks; a person's group closed) into the tail; its root's number.
-    fn write_outline(&self, t: &mut Tail) -> Option<u32> {
+    /// Writes the outline (bookmarks; a person's group closed), numbered from `root`; its root.
+    fn write_outline(&self, pdf: &mut Pdf, root: u32) -> Option<Ref> {
         if self.marks.is_empty() {
             return None;
         }
-        let root = t.next_number();
-        let first = root + 1;
-        let number = |i: usize| first + i as u32;
+        let number = |i: usize| reference(root + 1 + i as u32);
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); self.marks.len()];
         let mut top: Vec<usize> = Vec::new();
         for (i, m) in self.marks.iter().enumerate() {
@@ -370,91 +351,83 @@ impl BatchWriter {
             let pos = list.iter().position(|x| *x == i).expect("listed");
             (pos.checked_sub(1).map(|p| list[p]), list.get(pos + 1).copied())
         };
-        t.object(root, format!("<</Type/Outlines/First {} 0 R/Last {} 0 R/Count {}>>", number(top[0]), number(*top.last().expect("not empty")), top.len()).as_bytes());
+        let root = reference(root);
+        pdf.outline(root).first(number(top[0])).last(number(*top.last().expect("not empty"))).count(top.len() as i32);
         for (i, m) in self.marks.iter().enumerate() {
             let (parent, list) = match m.parent {
                 Some(p) => (number(p), &children[p]),
                 None => (root, &top),
             };
             let (prev, next) = siblings(list, i);
-            let mut d = b"<</Title".to_vec();
-            write_text_string(&mut d, &m.title);
-            write!(d, "/Parent {parent} 0 R/Dest[{} 0 R/Fit]", m.page).expect("writing to memory");
+            let mut item = pdf.outline_item(number(i));
+            item.title(TextStr(&m.title)).parent(parent);
+            item.dest().page(reference(m.page)).fit();
             if let Some(p) = prev {
-                write!(d, "/Prev {} 0 R", number(p)).expect("writing to memory");
+                item.prev(number(p));
             }
             if let Some(n) = next {
-                write!(d, "/Next {} 0 R", number(n)).expect("writing to memory");
+                item.next(number(n));
             }
             if let (Some(f), Some(l)) = (children[i].first(), children[i].last()) {
                 // Closed: a negative count of its (visible when opened) children.
-                write!(d, "/First {} 0 R/Last {} 0 R/Count -{}", number(*f), number(*l), children[i].len()).expect("writing to memory");
+                item.first(number(*f)).last(number(*l)).count(-(children[i].len() as i32));
             }
-            d.extend_from_slice(b">>");
-            t.object(number(i), &d);
         }
         Some(root)
     }
 }
 
-/// The tail being written after a documents part.
-struct Tail {
-    base_len: usize,
-    buf: Vec<u8>,
-    offsets: Vec<usize>,
+/// The bytes by which a finished batch's trailer names `id` as its file identifier (as
+/// [`BatchWriter::finish`] writes it), to find a batch's fingerprint without parsing it.
+pub fn file_id_marker(id: &[u8]) -> Vec<u8> {
+    let mut pdf = Pdf::with_settings(SETTINGS);
+    pdf.set_file_id((id.to_vec(), id.to_vec()));
+    let bytes = pdf.finish();
+    let at = bytes.windows(3).position(|w| w == b"/ID").expect("the trailer names the file id");
+    let end = at + bytes[at..].iter().position(|b| *b == b']').expect("an array") + 1;
+    bytes[at..end].to_vec()
 }
 
-impl Tail {
-    fn at(&self) -> usize {
-        self.base_len + self.buf.len()
+fn reference(number: u32) -> Ref {
+    Ref::new(i32::try_from(number).expect("fewer than 2^31 objects"))
+}
+
+/// The first page dictionary of the blank piece.
+fn blank_page_dict(blank: &Piece) -> Dictionary {
+    match &blank.objects[blank.pages[0] as usize - 1] {
+        Object::Dictionary(d) => d.clone(),
+        _ => Dictionary::new(),
     }
-    fn next_number(&self) -> u32 {
-        self.offsets.len() as u32
-    }
-    /// Writes object `number` (a reserved one, or the next) with the serialized `body`.
-    fn object(&mut self, number: u32, body: &[u8]) {
-        let at = self.at();
-        if number as usize == self.offsets.len() {
-            self.offsets.push(at);
-        } else {
-            self.offsets[number as usize] = at;
+}
+
+/// Object `id`, references shifted by `base`; a page gets `/Parent` (the page tree).
+fn write_indirect(chunk: &mut Chunk, id: Ref, object: &Object, base: u32, is_page: bool) {
+    match object {
+        Object::Stream(s) => {
+            // pdf-writer writes the real `/Length`.
+            let mut stream = chunk.stream(id, &s.content);
+            for (k, v) in s.dict.iter().filter(|(k, _)| k.as_slice() != b"Length") {
+                write_obj(stream.insert(Name(k)), v, base);
+            }
         }
-        writeln!(self.buf, "{number} 0 obj").expect("writing to memory");
-        self.buf.extend_from_slice(body);
-        self.buf.extend_from_slice(b"\nendobj\n");
+        Object::Dictionary(d) if is_page => write_page(chunk.indirect(id), d, base),
+        other => write_obj(chunk.indirect(id), other, base),
     }
-}
-
-/// `N 0 obj … endobj`, references shifted by `base`; a page gets `/Parent` (the page tree).
-fn write_indirect(out: &mut Vec<u8>, number: u32, object: &Object, base: u32, is_page: bool) {
-    writeln!(out, "{number} 0 obj").expect("writing to memory");
-    if is_page {
-        write_page_dict(out, object, base);
-    } else {
-        write_object(out, object, base);
-    }
-    out.extend_from_slice(b"\nendobj\n");
 }
 
 /// A page dictionary with its references shifted and `/Parent` set to the batch's page tree.
-fn write_page_dict(out: &mut Vec<u8>, page: &Object, base: u32) {
-    match page {
-        Object::Dictionary(d) => {
-            out.extend_from_slice(b"<<");
-            // A landscape page is turned to portrait (top towards the binding edge), so a
-            // whole batch prints right with one duplex setting: long edge.
-            let turn = landscape(d) && !d.has(b"Rotate");
-            for (k, v) in d.iter().filter(|(k, _)| k.as_slice() != b"Parent") {
-                write_name(out, k);
-                write_value(out, v, base);
-            }
-            if turn {
-                out.extend_from_slice(b"/Rotate 270");
-            }
-            write!(out, "/Parent {PAGES} 0 R>>").expect("writing to memory");
-        }
-        other => write_object(out, other, base),
+fn write_page(obj: Obj, page: &Dictionary, base: u32) {
+    // A landscape page is turned to portrait (top towards the binding edge), so a whole
+    // batch prints right with one duplex setting: long edge.
+    let turn = landscape(page) && !page.has(b"Rotate");
+    let mut dict = obj.dict();
+    for (k, v) in page.iter().filter(|(k, _)| k.as_slice() != b"Parent") {
+        write_obj(dict.insert(Name(k)), v, base);
     }
+    if turn {
+        dict.pair(Name(b"Rotate"), 270);
+    }
+    dict.pair(Name(b"Parent"), PAGES);
 }
 
 /// Whether a page's MediaBox is wider than high.
@@ -464,107 +437,36 @@ fn landscape(page: &Dictionary) -> bool {
     n.len() == 4 && (n[2] - n[0]).abs() > (n[3] - n[1]).abs()
 }
 
-/// A value after a name in a dictionary or array: a separating space where PDF needs one.
-fn write_value(out: &mut Vec<u8>, v: &Object, base: u32) {
-    if matches!(v, Object::Null | Object::Boolean(_) | Object::Integer(_) | Object::Real(_) | Object::Reference(_)) {
-        out.push(b' ');
-    }
-    write_object(out, v, base);
-}
-
-/// Serializes `object` (PDF 32000 7.3), references shifted by `base`.
-fn write_object(out: &mut Vec<u8>, object: &Object, base: u32) {
+/// Writes a lopdf value through pdf-writer, references shifted by `base`.
+fn write_obj(obj: Obj, object: &Object, base: u32) {
     match object {
-        Object::Null => out.extend_from_slice(b"null"),
-        Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Object::Integer(i) => write!(out, "{i}").expect("writing to memory"),
-        Object::Real(f) => {
-            let f = if f.is_finite() { *f } else { 0.0 };
-            write!(out, "{f}").expect("writing to memory")
-        }
-        Object::Name(n) => write_name(out, n),
-        Object::String(s, StringFormat::Hexadecimal) => {
-            out.push(b'<');
-            for b in s {
-                write!(out, "{b:02X}").expect("writing to memory");
-            }
-            out.push(b'>');
-        }
-        Object::String(s, StringFormat::Literal) => write_literal(out, s),
+        Object::Null => obj.primitive(Null),
+        Object::Boolean(b) => obj.primitive(*b),
+        Object::Integer(i) => match i32::try_from(*i) {
+            Ok(i) => obj.primitive(i),
+            Err(_) => obj.primitive(*i as f32),
+        },
+        Object::Real(f) => obj.primitive(if f.is_finite() { *f } else { 0.0 }),
+        Object::Name(n) => obj.primitive(Name(n)),
+        Object::String(s, _) => obj.primitive(Str(s)),
         Object::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b' ');
-                }
-                write_object(out, item, base);
+            let mut array = obj.array();
+            for item in items {
+                write_obj(array.push(), item, base);
             }
-            out.push(b']');
         }
-        Object::Dictionary(d) => write_dict(out, d, base, None),
-        Object::Stream(s) => {
-            write_dict(out, &s.dict, base, Some(s.content.len()));
-            out.extend_from_slice(b"\nstream\n");
-            out.extend_from_slice(&s.content);
-            out.extend_from_slice(b"\nendstream");
-        }
-        Object::Reference((n, g)) => write!(out, "{} {g} R", n + base).expect("writing to memory"),
+        Object::Dictionary(d) => write_dict(obj, d, base),
+        // A stream is only ever an indirect object (written by `write_indirect`); one nested
+        // in another object is not valid PDF, and only its dictionary is kept.
+        Object::Stream(s) => write_dict(obj, &s.dict, base),
+        Object::Reference((n, _)) => obj.primitive(reference(n + base)),
     }
 }
 
-/// A dictionary; a stream's gets its real `/Length`.
-fn write_dict(out: &mut Vec<u8>, d: &Dictionary, base: u32, length: Option<usize>) {
-    out.extend_from_slice(b"<<");
+fn write_dict(obj: Obj, d: &Dictionary, base: u32) {
+    let mut dict = obj.dict();
     for (k, v) in d.iter() {
-        if length.is_some() && k.as_slice() == b"Length" {
-            continue;
-        }
-        write_name(out, k);
-        write_value(out, v, base);
-    }
-    if let Some(len) = length {
-        write!(out, "/Length {len}").expect("writing to memory");
-    }
-    out.extend_from_slice(b">>");
-}
-
-fn write_name(out: &mut Vec<u8>, name: &[u8]) {
-    out.push(b'/');
-    for &b in name {
-        let regular = (0x21..=0x7e).contains(&b) && !b"#/()<>[]{}%".contains(&b);
-        if regular {
-            out.push(b);
-        } else {
-            write!(out, "#{b:02X}").expect("writing to memory");
-        }
-    }
-}
-
-fn write_literal(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'(');
-    for &b in s {
-        match b {
-            b'(' | b')' | b'\\' => {
-                out.push(b'\\');
-                out.push(b);
-            }
-            b'\r' => out.extend_from_slice(b"\\r"),
-            _ => out.push(b),
-        }
-    }
-    out.push(b')');
-}
-
-/// A PDF text string: ASCII as a literal, anything else as UTF-16BE with a byte-order mark (hex).
-fn write_text_string(out: &mut Vec<u8>, s: &str) {
-    if s.is_ascii() {
-        write_literal(out, s.as_bytes());
-    } else {
-        out.extend_from_slice(b"<FEFF");
-        for u in s.encode_utf16() {
-            write!(out, "{u:04X}").expect("writing to memory");
-        }
-        out.push(b'>');
+        write_obj(dict.insert(Name(k)), v, base);
     }
 }
 
@@ -576,15 +478,15 @@ fn version_num(v: &str) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lopdf::dictionary;
+    use lopdf::{StringFormat, dictionary};
 
     #[test]
     fn landscape_pages_are_turned_to_portrait() {
-        let page = |w: i64, h: i64| Object::Dictionary(dictionary! { "Type" => "Page", "MediaBox" => vec![0.into(), 0.into(), w.into(), h.into()] });
-        let written = |o: &Object| {
-            let mut out = Vec::new();
-            write_page_dict(&mut out, o, 0);
-            String::from_utf8(out).unwrap()
+        let page = |w: i64, h: i64| dictionary! { "Type" => "Page", "MediaBox" => vec![0.into(), 0.into(), w.into(), h.into()] };
+        let written = |d: &Dictionary| {
+            let mut chunk = Chunk::new();
+            write_page(chunk.indirect(Ref::new(9)), d, 0);
+            String::from_utf8(chunk.as_bytes().to_vec()).unwrap()
         };
         assert!(written(&page(842, 595)).contains("/Rotate 270"));
         assert!(!written(&page(595, 842)).contains("/Rotate"));
@@ -619,9 +521,10 @@ mod tests {
     }
 
     fn whole(w: &BatchWriter, cover: Option<&Piece>, blank: &Piece) -> Vec<u8> {
-        let (tail, _) = w.finish(cover, blank, &Info { title: "Test – Åsa", marker: Some("m") }, Some(&[1, 2, 3]));
-        let mut bytes = w.bytes().to_vec();
-        bytes.extend(tail);
+        let bytes = w.finish(cover, blank, &Info { title: "Test – Åsa", marker: Some("m") }, Some(&[1, 2, 3])).bytes;
+        assert_eq!(bytes[..w.documents_len()], w.finish(None, blank, &Info { title: "", marker: None }, None).bytes[..w.documents_len()], "every batch starts with the documents part");
+        let marker = file_id_marker(&[1, 2, 3]);
+        assert!(bytes[bytes.len() - 300..].windows(marker.len()).any(|m| m == marker), "the file id is found at the end");
         bytes
     }
 

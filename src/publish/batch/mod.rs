@@ -22,8 +22,8 @@
 //!   so a full and a delta batch with the same documents show the same value.
 //! - `pages` in the print manifest counts every page of the file (cover, documents, blank
 //!   pages); `sheets` is pages / 2 (duplex; a batch is always whole sheets).
-//! - Deterministic: the cover shows the service date (`--date`), never the clock; lopdf
-//!   writes no timestamp. Same pack, same bytes.
+//! - Deterministic: the cover shows the service date (`--date`), never the clock; the
+//!   writer (pdf-writer) writes no timestamp. Same pack, same bytes.
 //! - A batch whose inputs are unchanged since the published generation (same documents and
 //!   versions, date, shred count, templates — the *fingerprint*, stored as the PDF's `/ID`
 //!   and in its document info) is carried over as a hard link instead of being rebuilt, so a
@@ -62,7 +62,7 @@ pub const BLANK_TEXT: &str = "Avsiktligt tom sida";
 pub const COVER_TEMPLATE: &str = "batch_cover.typ";
 pub const BLANK_TEMPLATE: &str = "blank_page.typ";
 /// Changes whenever the batch layout changes, so batches of older builds are rebuilt.
-const LAYOUT_VERSION: &str = "reservpack-bunt-1";
+const LAYOUT_VERSION: &str = "reservpack-bunt-2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BatchKind {
@@ -574,9 +574,8 @@ impl Context<'_> {
         f.seek(std::io::SeekFrom::Start(len.saturating_sub(1024))).ok()?;
         let mut tail = Vec::new();
         f.read_to_end(&mut tail).ok()?;
-        let id: String = fingerprint.iter().map(|b| format!("{b:02X}")).collect();
-        let marker = format!("/ID[<{id}>");
-        let found = tail.windows(marker.len()).any(|w| w == marker.as_bytes());
+        let marker = merge::file_id_marker(fingerprint);
+        let found = tail.windows(marker.len()).any(|w| w == marker.as_slice());
         (found && self.publisher.keep(path).is_ok()).then_some(row)
     }
 
@@ -661,13 +660,14 @@ impl Context<'_> {
 
         // The documents part alone: the same bytes, a tail without cover, a neutral title.
         let started = Instant::now();
-        let mut hasher = Sha256::new();
-        hasher.update(w.bytes());
-        let prefix_hash = hasher.clone();
         let title = format!("Utskriftsbunt {} – dokumentdelen", spec.unit);
-        let (tail, _) = w.finish(None, blank, &merge::Info { title: &title, marker: None }, None);
-        hasher.update(&tail);
+        let alone = w.finish(None, blank, &merge::Info { title: &title, marker: None }, None).bytes;
+        let mut prefix_hash = Sha256::new();
+        prefix_hash.update(&alone[..w.documents_len()]);
+        let mut hasher = prefix_hash.clone();
+        hasher.update(&alone[w.documents_len()..]);
         let sha = hex(&hasher.finalize());
+        drop(alone);
         self.timings.hash.add(started);
         let page_count = w.pages().len();
         let schedules = parts
@@ -750,9 +750,11 @@ impl Context<'_> {
 
         let started = Instant::now();
         let marker = fingerprint_marker(fingerprint);
-        let (tail, cover_pages) = part.writer.finish(Some(&cover_piece), blank, &merge::Info { title: &title, marker: Some(&marker) }, Some(fingerprint));
+        let merge::Finished { bytes, cover_pages } =
+            part.writer.finish(Some(&cover_piece), blank, &merge::Info { title: &title, marker: Some(&marker) }, Some(fingerprint));
+        // The documents part is hashed once, for all the batches made of it.
         let mut hasher = part.prefix_hash.clone();
-        hasher.update(&tail);
+        hasher.update(&bytes[part.writer.documents_len()..]);
         let pages = cover_pages + part.page_count;
         let row = BatchRow {
             batch: path.to_string(),
@@ -766,7 +768,7 @@ impl Context<'_> {
         debug_assert_eq!(row.pages, cover_pages + part.document_pages + part.blank_pages);
         self.timings.save.add(started);
         let started = Instant::now();
-        self.publisher.write_parts(path, &[part.writer.bytes(), &tail]).map_err(|source| BatchError::Io { path: path.to_string(), source })?;
+        self.publisher.write(path, &bytes).map_err(|source| BatchError::Io { path: path.to_string(), source })?;
         self.timings.write.add(started);
         Ok(row)
     }
