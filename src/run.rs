@@ -752,7 +752,7 @@ impl RunScope {
 fn restricted_copy(e: &Entry) -> Entry {
     let id = crate::plan::doc_id(&e.kind, &e.unit, &format!("{}\u{0}begransad", e.id));
     Entry {
-        path: format!("{}/begransad/{}/{id}.pdf", crate::plan::path_component(&e.unit), e.kind),
+        path: format!("{}/{}/{id}.pdf", crate::plan::audience_dir(&e.unit, plan::Audience::Enhetschef), e.kind),
         id,
         audience: crate::plan::Audience::Enhetschef,
         storage: "Enhetschefens dokumentskåp (endast enhetschef)".into(),

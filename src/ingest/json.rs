@@ -2,10 +2,10 @@
 //! starts.
 //!
 //! The file must be UTF-8 (a BOM is allowed). The whole text is parsed with `serde_json`
-//! first, so a syntax error is Fatal with the line and column `serde_json` reports (the
-//! message is translated to Swedish; it never quotes the input). Element start lines are
-//! found by a small scanner over the (already valid) text that tracks strings, escapes and
-//! bracket depth.
+//! first, as an array of [`RawValue`]s, so a syntax error is Fatal with the line and column
+//! `serde_json` reports (the message is written in Swedish from the error's category and the
+//! text around it; it never quotes the input). Each element is borrowed from the text, so
+//! its place there gives the line it starts on; the elements wanted are then parsed.
 //!
 //! Keys are normalised with [`normalize_header`] and then mapped through the config
 //! aliases — at every nesting level (so `insatser: [{ "Rubrik": … }]` gives `rubrik`).
@@ -15,6 +15,8 @@
 
 use crate::diag::Diagnostic;
 use crate::ingest::table::normalize_header;
+use serde_json::error::Category;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -40,122 +42,95 @@ impl std::fmt::Debug for JsonRecord {
     }
 }
 
-/// Swedish text for a `serde_json` syntax error (its English text without the location).
-fn swedish_json_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let what = text.split(" at line ").next().unwrap_or("");
-    let sv = match what {
-        "EOF while parsing a list" => "filen tar slut innan listan är avslutad (saknas ']'?)",
-        "EOF while parsing an object" => "filen tar slut innan objektet är avslutat (saknas '}'?)",
-        "EOF while parsing a string" => "filen tar slut inne i en sträng (saknas '\"'?)",
-        "EOF while parsing a value" => "filen tar slut där ett värde väntades",
-        "expected `:`" => "väntade ':' efter nyckeln",
-        "expected `,` or `]`" => "väntade ',' eller ']'",
-        "expected `,` or `}`" => "väntade ',' eller '}'",
-        "expected ident" => "väntade true, false eller null",
-        "expected value" => "väntade ett JSON-värde",
-        "expected `\"`" => "väntade '\"'",
-        "invalid escape" => "ogiltig escape-sekvens i en sträng",
-        "invalid number" => "ogiltigt tal",
-        "number out of range" => "talet är för stort",
-        "invalid unicode code point" => "ogiltig Unicode-kodpunkt",
-        "control character (\\u0000-\\u001F) found while parsing a string" => {
-            "otillåtet kontrolltecken (t.ex. radbrytning eller tabb) inne i en sträng"
+/// Swedish text for a `serde_json` error at `at` (a byte offset in `text`): made from the
+/// error's category and the structure around that place, never from serde_json's English
+/// text, and never quoting the input's letters or digits (they may be personal data).
+fn syntax_message(text: &str, e: &serde_json::Error, at: usize) -> String {
+    let bytes = text.as_bytes();
+    let found = bytes.get(at).copied();
+    let before = bytes[..at.min(bytes.len())].iter().rev().find(|b| !b" \t\r\n".contains(b)).copied();
+    // A raw line break inside a string is reported at the character before it: a string is
+    // open there if the line so far holds an odd number of unescaped quotes.
+    let line_start = bytes[..at.min(bytes.len())].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+    let in_string = |end: usize| {
+        let mut quotes = 0;
+        let mut escaped = false;
+        for &b in &bytes[line_start..end.min(bytes.len())] {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => quotes += 1,
+                _ => {}
+            }
         }
-        "key must be a string" => "väntade en nyckel inom citattecken",
-        "lone leading surrogate in hex escape" => "ogiltig \\u-escape (ensamt surrogat)",
-        "trailing comma" => "överflödigt kommatecken före ']' eller '}'",
-        "trailing characters" => "tecken efter slutet av JSON-innehållet",
-        "unexpected end of hex escape" => "ofullständig \\u-escape",
-        "recursion limit exceeded" => "för djupt nästlad JSON",
-        _ => "felaktig syntax",
+        quotes % 2 == 1
+    };
+    let found = match bytes.get(at + 1) {
+        Some(b'\n') if found != Some(b'"') && in_string(at + 1) => Some(b'\n'),
+        _ => found,
+    };
+    let sv = match (e.classify(), before, found) {
+        (Category::Eof, _, _) => "filen tar slut innan allt är avslutat (saknas ']', '}' eller '\"'?)".to_string(),
+        (_, Some(b','), Some(b']' | b'}')) => "överflödigt kommatecken före ']' eller '}'".to_string(),
+        (_, _, Some(c)) if c < 0x20 => "otillåtet kontrolltecken (t.ex. radbrytning eller tabb) inne i en sträng".to_string(),
+        (_, Some(b'\\'), _) => "ogiltig escape-sekvens i en sträng".to_string(),
+        (_, Some(b'"'), Some(_)) => "väntade ':' efter en nyckel, eller ',' eller slutet efter ett värde".to_string(),
+        (_, _, Some(c)) if b"[]{},:\"".contains(&c) => format!("oväntat '{}' här", c as char),
+        _ => "felaktig syntax här (väntade ett JSON-värde, ',' eller slutet)".to_string(),
     };
     format!("ogiltig JSON: {sv}")
 }
 
-/// Where the top-level array's elements are: the line each starts on and its byte range;
-/// also the offset and line of the first non-whitespace byte. `text` must be valid JSON.
-struct Scan {
-    first: Option<(usize, u64)>,
-    elements: Vec<Element>,
+/// The byte offset of serde_json's 1-based `line` and `column` in `text` (the byte the
+/// error is about; the end of the text for an unexpected end).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start = if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1) };
+    (start + column.saturating_sub(1)).min(text.len())
 }
 
-struct Element {
-    line: u64,
-    /// Byte range of the element's text (without the separating comma).
+/// Physical lines (1-based) in `bytes` before `offset`.
+fn line_at(bytes: &[u8], offset: usize) -> u64 {
+    1 + bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// A top-level array element: its text (as serde_json found it), where it starts (byte
+/// offset in the file's text), and the physical line there.
+struct Element<'a> {
+    raw: &'a RawValue,
     start: usize,
-    end: usize,
+    line: u64,
 }
 
-fn scan(text: &str) -> Scan {
-    let mut first = None;
-    let mut elements: Vec<Element> = Vec::new();
-    let mut line = 1u64;
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut expect_element = false;
-    // The end of the current element: the last non-whitespace byte seen at depth ≥ 1.
-    let mut last = 0usize;
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-                last = i + 1;
-            }
-            continue;
+/// Why the file's text is not an array of elements.
+enum NotElements {
+    Syntax(serde_json::Error),
+    /// Valid JSON, but not an array: the line of its first character.
+    NotArray(u64),
+}
+
+/// The elements of the top-level array of `text`, checked for syntax by serde_json (each
+/// borrowed as a [`RawValue`], so its place in `text` gives its line).
+fn elements(text: &str) -> Result<Vec<Element<'_>>, NotElements> {
+    let raws: Vec<&RawValue> = match serde_json::from_str(text) {
+        Ok(r) => r,
+        // Not a sequence: a syntax error anywhere still comes first.
+        Err(e) if e.classify() == Category::Data => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(NotElements::Syntax)?;
+            return Err(NotElements::NotArray(line_at(text.as_bytes(), text.len() - text.trim_start().len())));
         }
-        match b {
-            b'\n' => {
-                line += 1;
-                continue;
-            }
-            b' ' | b'\t' | b'\r' => continue,
-            _ => {}
-        }
-        if first.is_none() {
-            first = Some((i, line));
-        }
-        if depth == 1 && expect_element {
-            if b != b']' {
-                elements.push(Element { line, start: i, end: i });
-            }
-            expect_element = false;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth == 1 && b == b'[' {
-                    expect_element = true;
-                }
-            }
-            b']' | b'}' => {
-                if depth == 1
-                    && let Some(e) = elements.last_mut()
-                    && e.end == e.start
-                {
-                    e.end = last;
-                }
-                depth = depth.saturating_sub(1);
-            }
-            b',' if depth == 1 => {
-                if let Some(e) = elements.last_mut() {
-                    e.end = last;
-                }
-                expect_element = true;
-            }
-            _ => {}
-        }
-        if b != b',' || depth != 1 {
-            last = i + 1;
-        }
+        Err(e) => return Err(NotElements::Syntax(e)),
+    };
+    let base = text.as_ptr() as usize;
+    let (mut line, mut at) = (1u64, 0usize);
+    let mut out = Vec::with_capacity(raws.len());
+    for raw in raws {
+        // Borrowed from `text` (zero-copy), so the slice's address is its offset in the file.
+        let start = (raw.get().as_ptr() as usize).checked_sub(base).filter(|s| *s <= text.len() && *s >= at).unwrap_or(at);
+        line += text.as_bytes()[at..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        at = start;
+        out.push(Element { raw, start, line });
     }
-    Scan { first, elements }
+    Ok(out)
 }
 
 /// Normalises and aliases the keys of an object, recursively. `Err(name)` on a collision.
@@ -215,34 +190,31 @@ pub fn parse_array_mentioning(
     if text.trim().is_empty() {
         return Err(Diagnostic::fatal(file, 0, 0, "filen är tom; väntade en JSON-array [ … ] med ett objekt per post"));
     }
-    let syntax = |e: serde_json::Error| Diagnostic::fatal(file, e.line() as u64, e.column(), swedish_json_error(&e));
-    let not_array = |scanned: &Scan| {
-        let line = scanned.first.map_or(0, |f| f.1);
-        Diagnostic::fatal(file, line, 0, "väntade en JSON-array [ … ] med ett objekt per post, men filen innehåller något annat")
+    let syntax = |e: serde_json::Error| {
+        let at = offset_of(text, e.line(), e.column());
+        Diagnostic::fatal(file, e.line() as u64, e.column(), syntax_message(text, &e, at))
     };
-    let items: Vec<(usize, u64, Value)> = match needle {
-        None => {
-            let value: Value = serde_json::from_str(text).map_err(syntax)?;
-            let scanned = scan(text);
-            let Value::Array(items) = value else { return Err(not_array(&scanned)) };
-            items.into_iter().enumerate().map(|(i, v)| (i, scanned.elements.get(i).map_or(0, |e| e.line), v)).collect()
+    let elements = elements(text).map_err(|e| match e {
+        NotElements::Syntax(e) => syntax(e),
+        NotElements::NotArray(line) => {
+            Diagnostic::fatal(file, line, 0, "väntade en JSON-array [ … ] med ett objekt per post, men filen innehåller något annat")
         }
-        Some(needle) => {
-            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
-            let scanned = scan(text);
-            if scanned.first.is_none_or(|(at, _)| text.as_bytes()[at] != b'[') {
-                return Err(not_array(&scanned));
-            }
-            let mut items = Vec::new();
-            for (i, e) in scanned.elements.iter().enumerate() {
-                let element = &text[e.start..e.end];
-                if element.contains(needle) || element.contains("\\u") {
-                    items.push((i, e.line, serde_json::from_str(element).map_err(syntax)?));
-                }
-            }
-            items
+    })?;
+    let mut items: Vec<(usize, u64, Value)> = Vec::with_capacity(if needle.is_none() { elements.len() } else { 0 });
+    for (i, e) in elements.iter().enumerate() {
+        let element = e.raw.get();
+        if needle.is_none_or(|n| element.contains(n) || element.contains("\\u")) {
+            // Valid JSON already: what can still fail is serde_json's nesting limit.
+            let value = serde_json::from_str(element).map_err(|err| {
+                let at = e.start + offset_of(element, err.line(), err.column());
+                let line = line_at(text.as_bytes(), at);
+                let col = at - text.as_bytes()[..at].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1) + 1;
+                Diagnostic::fatal(file, line, col, "ogiltig JSON: för djupt nästlad")
+            })?;
+            items.push((i, e.line, value));
         }
-    };
+    }
+    drop(elements);
     let norm_aliases: BTreeMap<String, String> =
         aliases.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect();
     let mut records = Vec::with_capacity(items.len());
@@ -352,7 +324,8 @@ mod tests {
         assert_eq!(e.severity, Severity::Fatal);
         assert_eq!(e.line, 3);
         assert!(e.col > 0);
-        assert_eq!(e.message, "ogiltig JSON: väntade ':' efter nyckeln");
+        assert_eq!((e.line, e.col), (3, 6));
+        assert!(e.message.starts_with("ogiltig JSON: väntade ':' efter en nyckel"), "{}", e.message);
         let e = parse("[{\"a\": 1},]").unwrap_err();
         assert!(e.message.contains("kommatecken"), "{}", e.message);
         let e = parse("[{\"a\": 1}").unwrap_err();
@@ -365,6 +338,29 @@ mod tests {
         // Messages never quote the input.
         let e = parse("[{\"namn\": \"Hemlig Person\"} {\"namn\": \"x\"}]").unwrap_err();
         assert!(!e.message.contains("Hemlig"));
+    }
+
+    #[test]
+    fn syntax_messages_are_swedish_and_placed() {
+        let m = |t: &str| {
+            let e = parse(t).unwrap_err();
+            (e.line, e.col, e.message)
+        };
+        let (line, col, msg) = m("[\n{\"namn\": \"Anna\nSvensson\"}]");
+        assert_eq!((line, col, msg.as_str()), (2, 14, "ogiltig JSON: otillåtet kontrolltecken (t.ex. radbrytning eller tabb) inne i en sträng"));
+        assert!(col > 0);
+        assert!(m("[{\"a\": \"x\\qy\"}]").2.contains("escape"));
+        assert!(m("[{\"a\": 1}\n,\n]").2.contains("överflödigt kommatecken"));
+        assert_eq!(m("[{\"a\": 1}] ]").2, "ogiltig JSON: oväntat ']' här");
+        assert_eq!(m("[{\"a\": 1}] Hemlig").2, "ogiltig JSON: felaktig syntax här (väntade ett JSON-värde, ',' eller slutet)");
+        let (line, _, msg) = m("[{\"a\":\n  [1, 2");
+        assert_eq!(line, 2);
+        assert!(msg.contains("tar slut"), "{msg}");
+        // Deeper than serde_json's nesting limit, inside a valid element: placed at its line.
+        let deep = format!("[\n{{}},\n{}{}]", "[".repeat(200), "]".repeat(200));
+        let (line, col, msg) = m(&deep);
+        assert_eq!((line, msg.as_str()), (3, "ogiltig JSON: för djupt nästlad"));
+        assert!(col > 100, "{col}");
     }
 
     #[test]
@@ -382,7 +378,8 @@ mod tests {
         assert!(recs.iter().all(|r| r.index == 3) && problems.len() == 1 && problems[0].line == 5);
         // The whole file is still checked.
         let e = parse_array_mentioning("t.json", b"[{\"a\": 1},\n{\"b\" 2}]", &BTreeMap::new(), Some("zz")).unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (2, "ogiltig JSON: väntade ':' efter nyckeln"));
+        assert_eq!(e.line, 2);
+        assert!(e.message.starts_with("ogiltig JSON: väntade ':' efter en nyckel"), "{}", e.message);
         let e = parse_array_mentioning("t.json", b"\n{\"a\": [1]}", &BTreeMap::new(), Some("a")).unwrap_err();
         assert!(e.message.contains("JSON-array"));
     }
@@ -433,15 +430,12 @@ mod tests {
                 prop_assert!(lines.contains(&p.line));
             }
             // Every element's byte range holds exactly that element.
-            let scanned = scan(&text);
-            prop_assert_eq!(scanned.elements.len(), items.len());
-            for (e, v) in scanned.elements.iter().zip(&items) {
-                prop_assert_eq!(&serde_json::from_str::<Value>(&text[e.start..e.end]).unwrap(), v);
-            }
-            let compact = serde_json::to_string(&Value::Array(items.clone())).unwrap();
-            let scanned = scan(&compact);
-            for (e, v) in scanned.elements.iter().zip(&items) {
-                prop_assert_eq!(&serde_json::from_str::<Value>(&compact[e.start..e.end]).unwrap(), v);
+            for t in [text.clone(), serde_json::to_string(&Value::Array(items.clone())).unwrap()] {
+                let Ok(found) = elements(&t) else { panic!("an array") };
+                prop_assert_eq!(found.len(), items.len());
+                for (e, v) in found.iter().zip(&items) {
+                    prop_assert_eq!(&serde_json::from_str::<Value>(&t[e.start..e.start + e.raw.get().len()]).unwrap(), v);
+                }
             }
             // Filtering by a needle found everywhere keeps every element.
             let (all, _) = parse_array_mentioning("t.json", text.as_bytes(), &BTreeMap::new(), Some("")).unwrap();

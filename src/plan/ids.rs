@@ -112,6 +112,15 @@ pub fn path_component(s: &str) -> String {
     }
 }
 
+/// The folder of a unit's documents for `audience`, relative to `out/`: `<unit>` (general)
+/// or `<unit>/begransad` (the enhetschef's restricted material). The one place this rule is.
+pub fn audience_dir(unit: &str, audience: super::Audience) -> String {
+    match audience {
+        super::Audience::Personal => path_component(unit),
+        super::Audience::Enhetschef => format!("{}/begransad", path_component(unit)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

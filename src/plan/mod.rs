@@ -30,7 +30,7 @@ use crate::render::Templates;
 use crate::retention::{Gallring, Rules, SECRECY_TEXT};
 
 pub use folders::person_rank;
-pub use ids::{IdKey, doc_id, path_component};
+pub use ids::{IdKey, audience_dir, doc_id, path_component};
 
 /// Who may see a document: all staff, or only the enhetschef (restricted, under `begransad/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
@@ -197,11 +197,7 @@ impl<'a> Planner<'a> {
         let version = hex(&h.finalize());
         context["stamp"]["id"] = json!(id);
         context["stamp"]["short"] = json!(&version[..8]);
-        let unit_dir = path_component(d.unit);
-        let path = match d.audience {
-            Audience::Personal => format!("{unit_dir}/{}/{id}.pdf", d.kind),
-            Audience::Enhetschef => format!("{unit_dir}/begransad/{}/{id}.pdf", d.kind),
-        };
+        let path = format!("{}/{}/{id}.pdf", audience_dir(d.unit, d.audience), d.kind);
         DocJob {
             id,
             kind: d.kind,

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use super::history::{Ended, Reason};
 use super::{Diff, Entry, Manifest, Publisher};
-use crate::plan::{Audience, hex, path_component};
+use crate::plan::{Audience, audience_dir, hex};
 use crate::render::{Job, RenderError, Renderer};
 use crate::retention::SECRECY_TEXT;
 
@@ -178,7 +178,7 @@ impl<'a> ShredLists<'a> {
         let date = self.date.format("%Y-%m-%d").to_string();
         let mut jobs = Vec::new();
         for ((unit, audience), items) in &self.lists {
-            let dir = list_dir(unit, *audience);
+            let dir = audience_dir(unit, *audience);
             let csv_rel = format!("{dir}/gallringslista.csv");
             let id = list_id(unit, *audience);
             publisher.write(&csv_rel, &csv(unit, items)).map_err(|source| RenderError::Write { id: id.clone(), source })?;
@@ -191,7 +191,7 @@ impl<'a> ShredLists<'a> {
                 if self.lists.contains_key(&(unit.clone(), audience)) {
                     continue;
                 }
-                let dir = list_dir(unit, audience);
+                let dir = audience_dir(unit, audience);
                 for file in ["gallringslista.pdf", "gallringslista.csv"] {
                     let rel = format!("{dir}/{file}");
                     if publisher.published_has(&rel) {
@@ -210,14 +210,6 @@ impl<'a> ShredLists<'a> {
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
-/// `<unit>` or `<unit>/begransad`.
-fn list_dir(unit: &str, audience: Audience) -> String {
-    match audience {
-        Audience::Personal => path_component(unit),
-        Audience::Enhetschef => format!("{}/begransad", path_component(unit)),
-    }
 }
 
 /// The list's own stable id, printed in its stamp.
@@ -362,7 +354,7 @@ impl ListJob {
         context["stamp"]["id"] = json!(id);
         context["stamp"]["short"] = json!(&version[..8]);
         context["stamp"]["as_of"] = json!(as_of);
-        let path = format!("{}/gallringslista.pdf", list_dir(unit, audience));
+        let path = format!("{}/gallringslista.pdf", audience_dir(unit, audience));
         ListJob { id, path, context }
     }
 }

@@ -111,10 +111,7 @@ impl Pack {
 
 /// Where a unit's gallringslista of `audience` is (`ext`: `pdf` or `csv`), relative to `out/`.
 pub fn shred_list(unit: &str, audience: Audience, ext: &str) -> String {
-    match audience {
-        Audience::Personal => format!("{}/gallringslista.{ext}", path_component(unit)),
-        Audience::Enhetschef => format!("{}/begransad/gallringslista.{ext}", path_component(unit)),
-    }
+    format!("{}/gallringslista.{ext}", crate::plan::audience_dir(unit, audience))
 }
 
 /// One row of a unit's gallringslista (the CSV the run wrote).

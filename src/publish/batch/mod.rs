@@ -45,7 +45,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Diff, Entry, Manifest, Publisher};
 use crate::model::Unit;
-use crate::plan::{Audience, hex, path_component, weekday_sv};
+use crate::plan::{Audience, audience_dir, hex, weekday_sv};
 use crate::render::{Job, RenderError, Renderer};
 use crate::retention::SECRECY_TEXT;
 
@@ -131,11 +131,7 @@ pub enum BatchError {
 
 /// Where a batch lives, relative to `out/`.
 pub fn batch_path(unit: &str, audience: Audience, kind: BatchKind, date: &str) -> String {
-    let dir = path_component(unit);
-    match audience {
-        Audience::Personal => format!("{dir}/print/{}-{date}.pdf", kind.stem()),
-        Audience::Enhetschef => format!("{dir}/begransad/print/{}-{date}.pdf", kind.stem()),
-    }
+    format!("{}/print/{}-{date}.pdf", audience_dir(unit, audience), kind.stem())
 }
 
 /// How many printed pages of `unit` and `audience` this run's shred list asks to destroy:
@@ -152,11 +148,7 @@ pub fn shred_pages(diff: &Diff, unit: &str, audience: Audience) -> usize {
 /// (issue 6 writes it before the batches are built; a unit the run did not change keeps its
 /// list): the sum of its CSV's `pages` column. `None` if there is no list.
 fn listed_shred_pages(publisher: &Publisher, unit: &str, audience: Audience) -> Option<usize> {
-    let dir = match audience {
-        Audience::Personal => path_component(unit),
-        Audience::Enhetschef => format!("{}/begransad", path_component(unit)),
-    };
-    let path = publisher.staged_file(&format!("{dir}/gallringslista.csv"))?;
+    let path = publisher.staged_file(&format!("{}/gallringslista.csv", audience_dir(unit, audience)))?;
     let bytes = std::fs::read(path).ok()?;
     let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
     let mut r = csv::ReaderBuilder::new().delimiter(b';').from_reader(text);
