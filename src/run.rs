@@ -316,7 +316,8 @@ impl Engine {
             },
         };
         let ids = plan::IdKey::new(&secret);
-        let loaded = ingest::load(&request.input, &config, request.date)
+        // Only personer.csv (and what it is checked against): not a city's planned visits.
+        let loaded = ingest::load_with(&request.input, &config, request.date, ingest::Reading::People)
             .map_err(|ingest::IngestError::Fatal(d)| anyhow::anyhow!("{} fel gör att indata inte kan läsas", d.len()))?;
         Ok(loaded.dataset.persons.iter().find(|p| ids.person_keys(&p.id).iter().any(|k| k == key)).map(|p| p.id.clone()))
     }
