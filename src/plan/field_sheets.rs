@@ -94,12 +94,16 @@ struct Sheets<'a> {
 
 impl Sheets<'_> {
     fn doc(&self, kind: &'static str, label: &'static str, key: &str, audience: Audience, storage: &str, mut doc: Value) -> DocJob {
+        let template = match audience {
+            Audience::Personal => template(kind),
+            Audience::Enhetschef => "larmlista_begransad.typ",
+        };
         doc["unit_id"] = json!(self.unit.id);
         doc["unit_name"] = json!(self.unit.name);
         UnitDoc {
             unit: self.unit,
             kind,
-            template: template(kind),
+            template,
             label,
             key: key.into(),
             audience,
@@ -146,7 +150,7 @@ impl Sheets<'_> {
                 })
             })
             .collect();
-        let doc = json!({ "rows": rows, "restricted": false, "called_by_manager": CALLED_BY_MANAGER });
+        let doc = json!({ "rows": rows, "called_by_manager": CALLED_BY_MANAGER });
         jobs.push(self.doc("larmlista", "Larmlista", "larmlista", Audience::Personal, STORAGE_CABINET, doc));
         let real: Vec<Value> = clients
             .iter()
@@ -170,7 +174,7 @@ impl Sheets<'_> {
             })
             .collect();
         if !real.is_empty() {
-            let doc = json!({ "rows": real, "restricted": true });
+            let doc = json!({ "rows": real });
             jobs.push(self.doc("larmlista", "Larmlista skyddade personuppgifter", "larmlista\u{0}begransad", Audience::Enhetschef, STORAGE_MANAGER_CABINET, doc));
         }
     }

@@ -41,6 +41,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("driftstopp.typ", include_str!("../../templates/driftstopp.typ")),
     ("nyckellista.typ", include_str!("../../templates/nyckellista.typ")),
     ("larmlista.typ", include_str!("../../templates/larmlista.typ")),
+    ("larmlista_begransad.typ", include_str!("../../templates/larmlista_begransad.typ")),
     ("signaturlista.typ", include_str!("../../templates/signaturlista.typ")),
     ("signeringslista.typ", include_str!("../../templates/signeringslista.typ")),
     ("varningar.typ", include_str!("../../templates/varningar.typ")),
