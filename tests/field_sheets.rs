@@ -195,12 +195,18 @@ fn versions(out: &Path) -> HashMap<String, (String, String, String)> {
         .collect()
 }
 
-#[test]
-fn field_sheets_stay_the_same_next_night_and_through_a_persons_run() {
+/// A copy of the demo and its pack after a first run.
+fn first_run() -> (tempfile::TempDir, tempfile::TempDir) {
     let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
     let o = generate(input.path(), out.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    (input, out)
+}
+
+#[test]
+fn field_sheets_stay_the_same_next_night_and_through_a_persons_run() {
+    let (input, out) = first_run();
     let first = versions(out.path());
     assert!(first.values().filter(|(k, _, _)| k == "signeringslista").count() >= 5);
 
@@ -234,10 +240,7 @@ fn field_sheets_stay_the_same_next_night_and_through_a_persons_run() {
 
 #[test]
 fn a_changed_warning_renews_its_sheets_and_verify_says_ersatt() {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let o = generate(input.path(), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let (input, out) = first_run();
     let before = versions(out.path());
     let unit = "HT-NORR".to_string();
     let docs = documents(out.path());
