@@ -38,6 +38,11 @@
 //! myndighetsblanketter = ["HT-NORR"]
 //! # Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
 //! reservblanketter = 30
+//! # Insatser that are delegated health-care tasks: each gets a signeringslista per person.
+//! delegerade_insatser = ["Läkemedelsöverlämning", "Insulingivning"]
+//! # Where a unit's keys are kept, for the nyckellista when personer.csv has no nyckelplats.
+//! [nyckelplats]
+//! HT-NORR = "Nyckelskåpet på kontoret"
 //! ```
 //! The template directory (`mallkatalog`) must lie inside the config file's folder, and each
 //! template in it be a regular file inside it after resolving links (at most
@@ -99,6 +104,14 @@ pub struct Config {
     /// Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
     #[serde(default)]
     pub reservblanketter: Option<u32>,
+    /// Insatser that are delegated HSL tasks (signed for on a signeringslista), matched
+    /// case-insensitively.
+    #[serde(default = "default_delegated")]
+    pub delegerade_insatser: Vec<String>,
+    /// enhet_id -> where the unit's keys are kept (the nyckellista's default when a person
+    /// has no `nyckelplats`).
+    #[serde(default)]
+    pub nyckelplats: BTreeMap<String, String>,
     /// The config file's folder (what `id_nyckel_fil` must lie in), when read from a file.
     #[serde(skip)]
     pub folder: Option<PathBuf>,
@@ -168,6 +181,13 @@ fn default_subcontracted() -> Vec<String> {
     vec!["Matdistribution".into(), "Matleverans".into()]
 }
 
+/// Delegated HSL tasks as the fixtures (and common Welfare exports) name them.
+fn default_delegated() -> Vec<String> {
+    ["Läkemedelsöverlämning", "Läkemedelsgivning", "Insulingivning", "Ögondroppar", "Såromläggning", "Stödstrumpor"]
+        .map(String::from)
+        .to_vec()
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -182,6 +202,8 @@ impl Default for Config {
             storleksgranser: Storleksgranser::default(),
             myndighetsblanketter: Vec::new(),
             reservblanketter: None,
+            delegerade_insatser: default_delegated(),
+            nyckelplats: BTreeMap::new(),
         }
     }
 }

@@ -289,6 +289,8 @@ impl Engine {
             days,
             authority_form_units: config.myndighetsblanketter.clone(),
             spare_forms: config.reservblanketter,
+            delegated_tasks: config.delegerade_insatser.clone(),
+            key_places: config.nyckelplats.clone(),
         };
         let jobs = plan::plan(&cleared, &scope, &Rules::from_config(&config), &templates, &ids, &diags);
         Ok((jobs, self.renderer(templates, request.date)?))
@@ -408,6 +410,8 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         days: days.clone(),
         authority_form_units: config.myndighetsblanketter.clone(),
         spare_forms: config.reservblanketter,
+        delegated_tasks: config.delegerade_insatser.clone(),
+        key_places: config.nyckelplats.clone(),
     };
     let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &ids, &diags);
     // Earlier identities: a protected person's keys at their other levels (their old sheets
@@ -729,7 +733,9 @@ impl RunScope {
             // Only the person's own documents. The unit's egenkontroll (a checklist of every
             // document's version, for the quarterly check, tens of pages) is renewed by the
             // next run for the unit or the pack, not printed again for each person's update.
-            ScopeKind::Person { id, .. } => job.person.as_deref() == Some(id.as_str()),
+            // The signeringslista is made from the planned visits, which a person's run does
+            // not read: it is carried over as published (the next unit or pack run renews it).
+            ScopeKind::Person { id, .. } => job.person.as_deref() == Some(id.as_str()) && !from_visits(job.kind),
         }
     }
 
@@ -743,9 +749,15 @@ impl RunScope {
             ScopeKind::All => false,
             ScopeKind::Unit(u) => &e.unit != u,
             // Everything but this person's documents stays; theirs not planned now are removed.
-            ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)),
+            ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)) || from_visits(&e.kind),
         }
     }
+}
+
+/// A person's document made from the planned visits (`besok.csv`), which a person's run
+/// does not read.
+fn from_visits(kind: &str) -> bool {
+    kind == "signeringslista"
 }
 
 /// A dated general sheet that showed an earlier identity, as kept in the enhetschef's folder:
