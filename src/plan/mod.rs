@@ -84,6 +84,9 @@ impl crate::render::Job for DocJob {
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         &self.attachments
     }
+    fn verifiable(&self) -> bool {
+        true
+    }
 }
 
 impl DocJob {

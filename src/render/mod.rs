@@ -9,6 +9,7 @@
 //! Output bytes depend only on the input: the date Typst sees is `--date`, the PDF carries no
 //! timestamp, and its creator is fixed.
 
+pub mod qr;
 mod templates;
 mod world;
 
@@ -34,6 +35,11 @@ pub trait Job: Sync {
     /// so a city-sized plan stays small in memory).
     fn context(&self) -> std::borrow::Cow<'_, serde_json::Value>;
     fn attachments(&self) -> &[Arc<Vec<u8>>];
+    /// Whether the document is one `verify` knows (a manifest document): its stamp then
+    /// carries a QR code with its id and version. Lists and covers made after the run do not.
+    fn verifiable(&self) -> bool {
+        false
+    }
 }
 
 impl<J: Job + ?Sized> Job for &J {
@@ -48,6 +54,9 @@ impl<J: Job + ?Sized> Job for &J {
     }
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         (**self).attachments()
+    }
+    fn verifiable(&self) -> bool {
+        (**self).verifiable()
     }
 }
 
@@ -74,6 +83,8 @@ pub struct Renderer {
     templates: Templates,
     /// The date every document's world sees as today (`--date`).
     today: NaiveDate,
+    /// `publik_adress` from config: what the stamp's QR code points at.
+    public_address: Option<String>,
 }
 
 impl Renderer {
@@ -85,7 +96,30 @@ impl Renderer {
     /// A renderer for one run on fonts loaded once per process.
     pub fn with_fonts(fonts: Arc<Fonts>, templates: Templates, today: NaiveDate) -> Result<Renderer, TemplateError> {
         let lib = templates.source("lib.typ")?.to_string();
-        Ok(Renderer { base: world::Base::new(fonts, &lib), templates, today })
+        Ok(Renderer { base: world::Base::new(fonts, &lib), templates, today, public_address: None })
+    }
+
+    /// The QR codes point at the web page at `address` (`publik_adress`), not `reservpack:…`.
+    pub fn with_public_address(mut self, address: Option<String>) -> Renderer {
+        self.public_address = address;
+        self
+    }
+
+    /// The job's template context, with the stamp's QR code (`stamp.qr`: `svg` and width
+    /// `mm`) for a verifiable document. Made here, not in plan: never hashed into the
+    /// version, and a city's plan does not hold 60,000 SVGs.
+    fn context<'j>(&self, job: &'j dyn Job) -> std::borrow::Cow<'j, serde_json::Value> {
+        let mut context = job.context();
+        if job.verifiable() {
+            let stamp = &context["stamp"];
+            let (id, short) = (stamp["id"].as_str().unwrap_or_default(), stamp["short"].as_str().unwrap_or_default());
+            if !id.is_empty() && !short.is_empty()
+                && let Some(code) = qr::svg(&qr::text(self.public_address.as_deref(), id, short))
+            {
+                context.to_mut()["stamp"]["qr"] = serde_json::json!({ "svg": code.svg, "mm": code.width_mm });
+            }
+        }
+        context
     }
 
     pub fn templates(&self) -> &Templates {
@@ -97,7 +131,7 @@ impl Renderer {
         let id = job.id().to_string();
         let source = self
             .templates
-            .render(job.template(), &job.context())
+            .render(job.template(), &self.context(job))
             .map_err(|source| RenderError::Template { id: id.clone(), source })?;
         let world = self.base.world(source, job.attachments(), self.today);
         let document = typst::compile::<PagedDocument>(&world)
@@ -173,7 +207,7 @@ impl Renderer {
         for (i, job) in jobs.iter().enumerate() {
             let src = self
                 .templates
-                .render(job.template(), &job.context())
+                .render(job.template(), &self.context(*job))
                 .map_err(|source| RenderError::Template { id: job.id().to_string(), source })?;
             let mut body = String::new();
             for line in src.lines() {
