@@ -44,18 +44,7 @@ Q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))
 KEY=$(curl -fs -b "$JAR" "$BASE/enhet/$UNIT/personer?q=$Q" | sed -n "s|.*href=\"/enhet/$UNIT/person/\([^\"]*\)\".*|\1|p" | head -n 1)
 [ -n "$KEY" ] || { echo "hittade inte $PERSON på personsidan" >&2; exit 1; }
 
-bump_plan() {
-  python3 - "$IN/genomforandeplaner.json" "$PERSON" "$1" <<'PY'
-import json, sys
-path, person, n = sys.argv[1], sys.argv[2], sys.argv[3]
-plans = json.load(open(path, encoding="utf-8"))
-hit = [p for p in plans if p["person_id"] == person]
-if not hit:
-    sys.exit(f"{person} has no plan")
-hit[-1]["mal"] = f"Webbenchmark, version {n}."
-json.dump(plans, open(path, "w", encoding="utf-8"), ensure_ascii=False)
-PY
-}
+bump_plan() { python3 scripts/lib/bump_plan.py "$IN/genomforandeplaner.json" "$PERSON" "$1"; }
 
 echo "Skapa om pärmen för $PERSON ($UNIT) på webbsidan, $RUNS gånger (efter en omätt första körning):"
 times=()

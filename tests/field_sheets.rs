@@ -195,18 +195,9 @@ fn versions(out: &Path) -> HashMap<String, (String, String, String)> {
         .collect()
 }
 
-/// A copy of the demo and its pack after a first run.
-fn first_run() -> (tempfile::TempDir, tempfile::TempDir) {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let o = generate(input.path(), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    (input, out)
-}
-
 #[test]
 fn field_sheets_stay_the_same_next_night_and_through_a_persons_run() {
-    let (input, out) = first_run();
+    let (input, out) = first_run_on_a_copy_of_the_demo();
     let first = versions(out.path());
     assert!(first.values().filter(|(k, _, _)| k == "signeringslista").count() >= 5);
 
@@ -240,7 +231,7 @@ fn field_sheets_stay_the_same_next_night_and_through_a_persons_run() {
 
 #[test]
 fn a_changed_warning_renews_its_sheets_and_verify_says_ersatt() {
-    let (input, out) = first_run();
+    let (input, out) = first_run_on_a_copy_of_the_demo();
     let before = versions(out.path());
     let unit = "HT-NORR".to_string();
     let docs = documents(out.path());

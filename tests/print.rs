@@ -314,15 +314,6 @@ fn no_restricted_document_in_a_general_batch() {
     }
 }
 
-/// A copy of the demo input (to change) and a first run's pack from it.
-fn first_run_on_a_copy_of_the_demo() -> (tempfile::TempDir, tempfile::TempDir) {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let o = generate(input.path(), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    (input, out)
-}
-
 #[test]
 fn the_delta_batch_holds_only_new_and_changed_documents() {
     let (input, out) = first_run_on_a_copy_of_the_demo();
