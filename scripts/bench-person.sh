@@ -43,18 +43,7 @@ if [ ! -f "$OUT/manifest.json" ] || { [ -z "${KEEP_PACK:-}" ] && [ "$(cat "$DIR/
   echo "$SUM" > "$DIR/pack.sha256"
 fi
 
-bump_plan() {
-  python3 - "$IN/genomforandeplaner.json" "$PERSON" "$1" <<'PY'
-import json, sys
-path, person, n = sys.argv[1], sys.argv[2], sys.argv[3]
-plans = json.load(open(path, encoding="utf-8"))
-hit = [p for p in plans if p["person_id"] == person]
-if not hit:
-    sys.exit(f"{person} has no plan")
-hit[-1]["mal"] = f"Benchmark, version {n}."
-json.dump(plans, open(path, "w", encoding="utf-8"), ensure_ascii=False)
-PY
-}
+bump_plan() { python3 scripts/lib/bump_plan.py "$IN/genomforandeplaner.json" "$PERSON" "$1"; }
 
 echo "generate --person $PERSON on $(($(wc -l < "$IN/personer.csv") - 1)) persons, $(($(wc -l < "$IN/besok.csv") - 1)) visits:"
 times=()

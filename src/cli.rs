@@ -131,11 +131,12 @@ pub struct VerifyArgs {
     /// kopian skrevs klart. Kräver inget pack och ingen nätverksanslutning.
     #[arg(long, value_name = "MÅL")]
     pub offline: Option<PathBuf>,
-    /// Dokument-id som det står på bladet (t.ex. GP-1A2B3C4D5E).
+    /// Dokument-id som det står på bladet (t.ex. GP-1A2B3C4D5E) – eller, ensamt, texten i
+    /// bladets QR-kod: reservpack:<id>:<version> eller <adress>/v/<id>/<version>.
     #[arg(value_name = "DOKUMENT_ID", required_unless_present = "offline", conflicts_with = "offline")]
     pub doc_id: Option<String>,
     /// Versionen som den står på bladet (de första 8 tecknen efter "v", eller hela).
-    #[arg(value_name = "VERSION", required_unless_present = "offline", conflicts_with = "offline")]
+    #[arg(value_name = "VERSION", conflicts_with = "offline")]
     pub version: Option<String>,
 }
 
@@ -180,9 +181,11 @@ pub struct GenerateArgs {
     /// Besöksdagen som scheman gäller (ÅÅÅÅ-MM-DD). Standard: i morgon (svensk tid).
     #[arg(long, value_name = "ÅÅÅÅ-MM-DD", value_parser = parse_date)]
     pub date: Option<chrono::NaiveDate>,
-    /// Antal dagar från --date (t.ex. 3 på fredagar för helgen). Standard: 1.
-    #[arg(long, value_name = "N", default_value_t = 1, hide_default_value = true, value_parser = clap::value_parser!(u32).range(1..=31))]
-    pub days: u32,
+    /// Antal dagar från --date (1–31). Standard: horisont_dagar i konfigurationen, annars 1.
+    /// Slutar perioden före en helg eller helgdag tas också de lediga dagarna efter med
+    /// (en körning torsdagen före påsk täcker till och med annandag påsk).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=31))]
+    pub days: Option<u32>,
     /// Skapa om bara denna omsorgstagares dokument (person_id).
     #[arg(long, value_name = "ID")]
     pub person: Option<String>,

@@ -38,6 +38,16 @@
 //! myndighetsblanketter = ["HT-NORR"]
 //! # Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
 //! reservblanketter = 30
+//! # Days a run covers from --date (default 1; --days overrides). A horizon that ends before
+//! # a weekend or a holiday extends over it (see `crate::horizon`).
+//! horisont_dagar = 3
+//! # The web page's address: QR codes then point at its verify view (`/v/<id>/<version>`).
+//! publik_adress = "https://reservpack.kommun.se"
+//! # Insatser that are delegated health-care tasks: each gets a signeringslista per person.
+//! delegerade_insatser = ["Läkemedelsöverlämning", "Insulingivning"]
+//! # Where a unit's keys are kept, for the nyckellista when personer.csv has no nyckelplats.
+//! [nyckelplats]
+//! HT-NORR = "Nyckelskåpet på kontoret"
 //! ```
 //! The template directory (`mallkatalog`) must lie inside the config file's folder, and each
 //! template in it be a regular file inside it after resolving links (at most
@@ -99,6 +109,21 @@ pub struct Config {
     /// Spare unnamed daganteckningar and avvikelse sheets per unit (default: staff × 3).
     #[serde(default)]
     pub reservblanketter: Option<u32>,
+    /// Insatser that are delegated HSL tasks (signed for on a signeringslista), matched
+    /// case-insensitively.
+    #[serde(default = "default_delegated")]
+    pub delegerade_insatser: Vec<String>,
+    /// enhet_id -> where the unit's keys are kept (the nyckellista's default when a person
+    /// has no `nyckelplats`).
+    #[serde(default)]
+    pub nyckelplats: BTreeMap<String, String>,
+    /// Days a run covers from `--date` (1–31; `--days` overrides it).
+    #[serde(default = "default_horizon")]
+    pub horisont_dagar: u32,
+    /// The web page's public address (`https://…`, no trailing `/`): the QR code on every
+    /// page points at its verify view. Without it, the QR code holds `reservpack:<id>:<v8>`.
+    #[serde(default)]
+    pub publik_adress: Option<String>,
     /// The config file's folder (what `id_nyckel_fil` must lie in), when read from a file.
     #[serde(skip)]
     pub folder: Option<PathBuf>,
@@ -164,8 +189,19 @@ impl Storleksgranser {
     }
 }
 
+fn default_horizon() -> u32 {
+    1
+}
+
 fn default_subcontracted() -> Vec<String> {
     vec!["Matdistribution".into(), "Matleverans".into()]
+}
+
+/// Delegated HSL tasks as the fixtures (and common Welfare exports) name them.
+fn default_delegated() -> Vec<String> {
+    ["Läkemedelsöverlämning", "Läkemedelsgivning", "Insulingivning", "Ögondroppar", "Såromläggning", "Stödstrumpor"]
+        .map(String::from)
+        .to_vec()
 }
 
 impl Default for Config {
@@ -182,6 +218,10 @@ impl Default for Config {
             storleksgranser: Storleksgranser::default(),
             myndighetsblanketter: Vec::new(),
             reservblanketter: None,
+            delegerade_insatser: default_delegated(),
+            nyckelplats: BTreeMap::new(),
+            horisont_dagar: default_horizon(),
+            publik_adress: None,
         }
     }
 }
@@ -217,6 +257,17 @@ impl Config {
             config.id_nyckel_fil = Some(base.join(p));
         }
         config.folder = Some(base);
+        let invalid = |message: String| ConfigError::Parse { path: path.clone(), message };
+        if !(1..=31).contains(&config.horisont_dagar) {
+            return Err(invalid(format!("horisont_dagar ska vara mellan 1 och 31 dagar, inte {}", config.horisont_dagar)));
+        }
+        if let Some(a) = &mut config.publik_adress {
+            let trimmed = a.trim().trim_end_matches('/');
+            if !(trimmed.starts_with("https://") || trimmed.starts_with("http://")) || trimmed.chars().any(char::is_whitespace) || trimmed.len() > 200 {
+                return Err(invalid("publik_adress ska vara en webbadress som börjar med https:// (t.ex. \"https://reservpack.kommun.se\")".into()));
+            }
+            *a = trimmed.to_string();
+        }
         if let Some(dir) = &config.mallkatalog {
             config.mallkatalog = Some(template_dir(&path, dir)?);
         }

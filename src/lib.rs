@@ -11,6 +11,7 @@ pub mod confine;
 pub mod diag;
 pub mod export;
 pub mod fixtures;
+pub mod horizon;
 pub mod ingest;
 pub mod model;
 pub mod plan;

@@ -66,7 +66,7 @@ fn swedish_command() -> clap::Command {
         ("check", "reservpack check --input KATALOG [--config FIL]"),
         ("fixtures", "reservpack fixtures --scale demo|unit|city [--seed N] --out KATALOG"),
         ("gallra", "reservpack gallra --out KATALOG [--today ÅÅÅÅ-MM-DD]"),
-        ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION\n       reservpack verify --offline MÅL"),
+        ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION\n       reservpack verify --out KATALOG QR-TEXT\n       reservpack verify --offline MÅL"),
         ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--delta] [--begransad] [--dry-run]"),
         ("export", "reservpack export --out KATALOG --unit ID --to MÅL [--begransad]"),
         ("serve", "reservpack serve --out KATALOG --input KATALOG [--listen 127.0.0.1:8080] [--config FIL]"),

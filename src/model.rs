@@ -9,6 +9,22 @@ use chrono::{NaiveDate, NaiveTime};
 pub use crate::ingest::values::Personnummer;
 pub use crate::privacy::Sensitive;
 
+/// A key that sorts names in Swedish alphabetical order (å, ä, ö after z; é as e, ü as y).
+pub fn swedish_key(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'å' => '{',
+            'ä' | 'æ' => '|',
+            'ö' | 'ø' => '}',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'á' | 'à' | 'â' => 'a',
+            'ü' => 'y',
+            c => c,
+        })
+        .collect()
+}
+
 /// Where a record came from: file and physical line (for messages and problem lists).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
@@ -130,6 +146,12 @@ pub struct Person {
     pub fictive_name: Option<String>,
     pub consent: Option<Consent>,
     pub consent_text: Sensitive<Option<String>>,
+    /// Allergies, warnings, infection notes (`varningar`, free text).
+    pub warnings: Sensitive<Option<String>>,
+    /// Where the key to the home is kept (`nyckelplats`, free text).
+    pub key_place: Sensitive<Option<String>>,
+    /// The room in a care home (`rum`); part of the address.
+    pub room: Sensitive<Option<String>>,
     pub relatives: Vec<Relative>,
     pub source: Source,
 }

@@ -64,6 +64,11 @@ pub const NEW_VERSION_TEXT: &str = "när ny version skrivs ut";
 pub const FORM_RULE: &str = "oanvänd: när ny version skrivs ut; ifylld: när uppgifterna är införda i verksamhetssystemet";
 /// A protected person's form (002 §8.6: notes kept at most two months).
 pub const FORM_RULE_PROTECTED: &str = "oanvänd: när ny version skrivs ut; ifylld: införs i verksamhetssystemet, sparas högst två månader";
+/// A larmlista: written on during a call round ("ringt kl.", "svar").
+pub const CALL_LIST_RULE: &str = "oanvänd: när ny version skrivs ut; ifylld: när samtalen är dokumenterade i verksamhetssystemet";
+/// A signeringslista for delegated HSL tasks: a signed sheet is health-care documentation.
+pub const SIGNING_RULE: &str = "oanvänd: när ny version skrivs ut; ifylld: lämnas till ansvarig sjuksköterska för journalföring";
+
 /// What the stamp of a paper schedule adds to its date: written-on schedules are kept for
 /// the after-registration of time (seed 001).
 pub const SCHEDULE_FILLED_IN: &str = "ifyllt: när tiden är efterregistrerad";
@@ -75,6 +80,12 @@ pub fn filled_in_routine(kind: &str, gallring: &str) -> Option<&'static str> {
     match kind {
         "schema" => Some(
             "Schema med nedskrivna tider är underlag för efterregistrering av utförd tid: lämna det till den som efterregistrerar. Strimla när tiden är registrerad.",
+        ),
+        "larmlista" => Some(
+            "Ifylld larmlista är underlag för dokumentationen av samtalsrundan: för in vem som ringts och svarat i verksamhetssystemet. Strimla sedan.",
+        ),
+        "signeringslista" => Some(
+            "Ifylld signeringslista är hälso- och sjukvårdsdokumentation: lämna den till ansvarig sjuksköterska för journalföring. Strimlas inte av enheten.",
         ),
         "blankett" if gallring == FORM_RULE_PROTECTED => Some(
             "Ifylld blankett om en person med skyddade personuppgifter: för in uppgifterna i verksamhetssystemet. Förvaras i den fiktiva akten i högst två månader, strimlas sedan.",
@@ -100,6 +111,8 @@ pub fn default_rule(kind: &str) -> Rule {
         "blankett" => Rule::Text(FORM_RULE.into()),
         // 002 §8.6: notes about a protected person are kept at most two months.
         "blankett_skyddad" => Rule::Text(FORM_RULE_PROTECTED.into()),
+        "larmlista" => Rule::Text(CALL_LIST_RULE.into()),
+        "signeringslista" => Rule::Text(SIGNING_RULE.into()),
         _ => Rule::NewVersion,
     }
 }

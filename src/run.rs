@@ -56,8 +56,9 @@ pub struct Request {
     /// The service day (`--date`): the first day the schedules are for, and the date every
     /// document sees as today.
     pub date: NaiveDate,
-    /// Days from `date` (`--days`, at least 1).
-    pub days: u32,
+    /// Days from `date` (`--days`, at least 1); `None`: the config's `horisont_dagar`. A
+    /// horizon that ends before non-working days extends over them ([`crate::horizon`]).
+    pub days: Option<u32>,
     pub scope: Scope,
     /// Publish nothing if the input has a data problem.
     pub strict: bool,
@@ -80,7 +81,7 @@ impl Request {
             input: input.into(),
             out: out.into(),
             date,
-            days: 1,
+            days: None,
             scope: Scope::All,
             strict: false,
             config: None,
@@ -187,6 +188,8 @@ pub struct Report {
     pub shred_pdfs: Vec<String>,
     /// The service day the published pack is for (`manifest.json`'s `generated_for`).
     pub generated_for: String,
+    /// The days the run covered (its horizon, extended over weekends and holidays).
+    pub days: Vec<NaiveDate>,
     pub elapsed: Duration,
 }
 
@@ -201,6 +204,7 @@ impl Report {
             shred: Vec::new(),
             shred_pdfs: Vec::new(),
             generated_for: String::new(),
+            days: Vec::new(),
             elapsed: started.elapsed(),
         }
     }
@@ -268,9 +272,10 @@ impl Engine {
         Engine { fonts: Arc::new(Fonts::load()), threads }
     }
 
-    /// A renderer for `templates` on this engine's fonts, whose documents see `date` as today.
-    pub fn renderer(&self, templates: Templates, date: NaiveDate) -> Result<Renderer, RunError> {
-        Ok(Renderer::with_fonts(self.fonts.clone(), templates, date)?)
+    /// A renderer for `templates` on this engine's fonts, whose documents see `date` as today
+    /// and whose QR codes point at `config`'s `publik_adress`.
+    pub fn renderer(&self, templates: Templates, date: NaiveDate, config: &Config) -> Result<Renderer, RunError> {
+        Ok(Renderer::with_fonts(self.fonts.clone(), templates, date)?.with_public_address(config.publik_adress.clone()))
     }
 
     /// The documents a whole-pack run of `request` would produce (ingest → privacy → plan),
@@ -279,7 +284,7 @@ impl Engine {
     pub fn plan(&self, request: &Request) -> Result<(Vec<DocJob>, Renderer), RunError> {
         let config = Config::load(request.config.as_deref(), &request.input)?;
         let templates = Templates::load(config.mallkatalog.as_deref())?;
-        let days = service_days(request);
+        let days = service_days(request, &config);
         let loaded = ingest::load(&request.input, &config, request.date)
             .map_err(|ingest::IngestError::Fatal(d)| anyhow::anyhow!("{} fel gör att indata inte kan läsas", d.len()))?;
         let (cleared, diags) = privacy::clear_run(loaded.dataset, request.date, loaded.diagnostics, |d| d);
@@ -289,9 +294,11 @@ impl Engine {
             days,
             authority_form_units: config.myndighetsblanketter.clone(),
             spare_forms: config.reservblanketter,
+            delegated_tasks: config.delegerade_insatser.clone(),
+            key_places: config.nyckelplats.clone(),
         };
         let jobs = plan::plan(&cleared, &scope, &Rules::from_config(&config), &templates, &ids, &diags);
-        Ok((jobs, self.renderer(templates, request.date)?))
+        Ok((jobs, self.renderer(templates, request.date, &config)?))
     }
 
     /// The messages about the input that a run of `request` would give (ingest and privacy,
@@ -316,7 +323,8 @@ impl Engine {
             },
         };
         let ids = plan::IdKey::new(&secret);
-        let loaded = ingest::load(&request.input, &config, request.date)
+        // Only personer.csv (and what it is checked against): not a city's planned visits.
+        let loaded = ingest::load_with(&request.input, &config, request.date, ingest::Reading::People)
             .map_err(|ingest::IngestError::Fatal(d)| anyhow::anyhow!("{} fel gör att indata inte kan läsas", d.len()))?;
         Ok(loaded.dataset.persons.iter().find(|p| ids.person_keys(&p.id).iter().any(|k| k == key)).map(|p| p.id.clone()))
     }
@@ -333,16 +341,17 @@ pub fn tomorrow() -> NaiveDate {
     now.date_naive().succ_opt().unwrap_or(now.date_naive())
 }
 
-fn service_days(request: &Request) -> Vec<NaiveDate> {
-    let date = request.date;
-    (0..request.days.max(1)).filter_map(|i| date.checked_add_days(chrono::Days::new(i.into()))).collect()
+/// The run's service days: `--days` (or the config's `horisont_dagar`) from `--date`, extended
+/// over the non-working days that follow.
+fn service_days(request: &Request, config: &Config) -> Vec<NaiveDate> {
+    crate::horizon::service_days(request.date, request.days.unwrap_or(config.horisont_dagar))
 }
 
 fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
     let started = Instant::now();
     let date = request.date;
-    let days: Vec<NaiveDate> = service_days(request);
     let config = Config::load(request.config.as_deref(), &request.input)?;
+    let days: Vec<NaiveDate> = service_days(request, &config);
     let templates = Templates::load(config.mallkatalog.as_deref())?;
 
     // Lock first: a second run is refused before it reads anything.
@@ -407,6 +416,8 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         days: days.clone(),
         authority_form_units: config.myndighetsblanketter.clone(),
         spare_forms: config.reservblanketter,
+        delegated_tasks: config.delegerade_insatser.clone(),
+        key_places: config.nyckelplats.clone(),
     };
     let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &ids, &diags);
     // Earlier identities: a protected person's keys at their other levels (their old sheets
@@ -449,7 +460,7 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
     }
     let to_render: Vec<&DocJob> = jobs.iter().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j).collect();
 
-    let renderer = engine.renderer(templates, date)?;
+    let renderer = engine.renderer(templates, date, &config)?;
     let threads = engine.threads;
     request.progress(Progress::Rendering { total: to_render.len() });
     let tick = || request.progress(Progress::Rendered);
@@ -590,6 +601,7 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         shred: shred_data,
         shred_pdfs,
         generated_for,
+        days,
         elapsed: started.elapsed(),
     })
 }
@@ -728,7 +740,9 @@ impl RunScope {
             // Only the person's own documents. The unit's egenkontroll (a checklist of every
             // document's version, for the quarterly check, tens of pages) is renewed by the
             // next run for the unit or the pack, not printed again for each person's update.
-            ScopeKind::Person { id, .. } => job.person.as_deref() == Some(id.as_str()),
+            // The signeringslista is made from the planned visits, which a person's run does
+            // not read: it is carried over as published (the next unit or pack run renews it).
+            ScopeKind::Person { id, .. } => job.person.as_deref() == Some(id.as_str()) && !from_visits(job.kind),
         }
     }
 
@@ -742,9 +756,15 @@ impl RunScope {
             ScopeKind::All => false,
             ScopeKind::Unit(u) => &e.unit != u,
             // Everything but this person's documents stays; theirs not planned now are removed.
-            ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)),
+            ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)) || from_visits(&e.kind),
         }
     }
+}
+
+/// A person's document made from the planned visits (`besok.csv`), which a person's run
+/// does not read.
+fn from_visits(kind: &str) -> bool {
+    kind == "signeringslista"
 }
 
 /// A dated general sheet that showed an earlier identity, as kept in the enhetschef's folder:

@@ -47,13 +47,20 @@ fn add_distinctive_persons(dir: &Path) {
     let mut rel = String::new();
     let mut visits = String::new();
     let levels = [("skyddad_folkbokforing", "Vendela Fiktivsson"), ("sekretessmarkering", "Tyra Låtsasdotter"), ("lokalt_skydd", "")];
-    for (i, (level, fictive)) in levels.iter().enumerate() {
+    let pnr_of = |i: usize| {
         let nine = format!("3805{:02}{:03}", 10 + i, 400 + i * 2);
-        let pnr = format!("19{}{}", &nine[..6], format!("-{}{}", &nine[6..], luhn_digit(&nine)));
+        format!("19{}{}", &nine[..6], format!("-{}{}", &nine[6..], luhn_digit(&nine)))
+    };
+    for (i, (level, fictive)) in levels.iter().enumerate() {
+        let pnr = pnr_of(i);
         let until = if *level == "lokalt_skydd" { "2026-12-20" } else { "" };
         rows.push_str(&format!(
-            "PX{i:04};ÄR-LEAK-{i};{pnr};Xyzander{i};Qvornström;Kryptogatan {n} lgh 99{i};422 99;Hisings Backa;070-555 0{i} 9{i};#Q{i}7Z;HT-NORR;{level};{fictive};{until};delvis;Samtycker till att uppgifter lämnas till sonen Blixt{i} Qvornström.\n",
-            n = 40 + i
+            "PX{i:04};ÄR-LEAK-{i};{pnr};Xyzander{i};Qvornström;Kryptogatan {n} lgh 99{i};422 99;Hisings Backa;070-555 0{i} 9{i};#Q{i}7Z;HT-NORR;{level};{fictive};{until};delvis;Samtycker till att uppgifter lämnas till sonen Blixt{i} Qvornström.;{warn};{place};\n",
+            n = 40 + i,
+            // Issue 16's free text: a person's own relative and another protected person's
+            // identity in varningar and nyckelplats.
+            warn = format!("Penicillinallergi, ring sonen Blixt{i} Qvornström 076-444 1{i} 2{i} vid reaktion"),
+            place = format!("Hos grannen Xyzander{} Qvornström, {}", (i + 1) % 3, pnr_of((i + 1) % 3)),
         ));
         rel.push_str(&format!("PX{i:04};Blixt{i} Qvornström;son;076-444 1{i} 2{i};ja\n"));
         visits.push_str(&format!("{DATE};23:0{i};23:0{};OLBE;PX{i:04};Tillsyn;N-77{i}{i};nej;Xyzander{i} vill ha kaffe, ring 070-555 0{i} 9{i}\n", i + 5));
@@ -62,6 +69,13 @@ fn add_distinctive_persons(dir: &Path) {
         let mut f = std::fs::OpenOptions::new().append(true).open(dir.join(file)).unwrap();
         f.write_all(text.as_bytes()).unwrap();
     }
+    // Each is an alarm client too (larmlista: "ringas av enhetschefen").
+    let path = dir.join("uppdrag.json");
+    let mut uppdrag: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for i in 0..levels.len() {
+        uppdrag.push(serde_json::json!({ "person_id": format!("PX{i:04}"), "uppdragsnummer": format!("U-LEAK-{i}"), "typ": "larm", "insatser": "Trygghetslarm" }));
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&uppdrag).unwrap()).unwrap();
 }
 
 fn protected_persons(dir: &Path) -> Vec<Protected> {
@@ -197,7 +211,7 @@ fn run_and_scan(input: &Path) -> (Scan, HashMap<PathBuf, String>, Vec<Protected>
     (scan, general_text, persons, out)
 }
 
-fn assert_no_leaks_and_fictive_names_present(input: &Path) {
+fn assert_no_leaks_and_fictive_names_present(input: &Path) -> (Vec<Protected>, tempfile::TempDir) {
     let (scan, general_text, persons, out) = run_and_scan(input);
     assert!(scan.leaks.is_empty(), "läckor:\n{}", scan.leaks.join("\n"));
     assert!(!general_text.is_empty(), "general documents were produced");
@@ -229,19 +243,46 @@ fn assert_no_leaks_and_fictive_names_present(input: &Path) {
     for (path, t) in &general_text {
         assert!(!t.contains("SKYDDADE PERSONUPPGIFTER"), "{} is general but says SKYDDADE PERSONUPPGIFTER", path.display());
     }
+    (persons, out)
+}
+
+/// The text of the one document of `kind` in `unit` for `audience`.
+fn sheet(out: &Path, unit: &str, kind: &str, audience: &str) -> String {
+    let docs = documents(out);
+    let d: Vec<_> = docs.iter().filter(|d| d["kind"] == kind && d["unit"] == unit && d["audience"] == audience).collect();
+    assert_eq!(d.len(), 1, "one {audience} {kind} in {unit}");
+    flat(&raw_text(&out.join(d[0]["path"].as_str().unwrap())))
 }
 
 #[test]
 fn demo_fixtures_leak_nothing() {
     let dir = fixtures("demo", 1);
     add_distinctive_persons(dir.path());
-    assert_no_leaks_and_fictive_names_present(dir.path());
+    let (persons, out) = assert_no_leaks_and_fictive_names_present(dir.path());
+    // Issue 16: the field sheets show the hand-made protected persons (alarm clients with a
+    // key, a warning and a key place naming another protected person) by printed identity
+    // only; the scan above found none of their identity on any general page.
+    let larm = sheet(out.path(), "HT-NORR", "larmlista", "personal");
+    let keys = sheet(out.path(), "HT-NORR", "nyckellista", "personal");
+    let warnings = sheet(out.path(), "HT-NORR", "varningar", "personal");
+    let restricted = sheet(out.path(), "HT-NORR", "larmlista", "enhetschef");
+    for p in persons.iter().filter(|p| p.id.starts_with("PX")) {
+        assert!(larm.contains(&format!("{} ringas av enhetschefen se fiktiv akt", p.printed_as)), "{} on the larmlista: {larm}", p.id);
+        // (The later hand-made visits overlap the first one and are left out as problems.)
+        if p.id == "PX0000" {
+            assert!(keys.contains(&format!("N-7700 {} se fiktiv akt", p.printed_as)), "{} on the nyckellista: {keys}", p.id);
+        }
+        assert!(warnings.contains(&format!("{} Penicillinallergi", p.printed_as)), "{} on the varningar sheet: {warnings}", p.id);
+        assert!(restricted.contains(&p.real_name) && restricted.contains(&p.phones[p.phones.len() - 1]), "{} in the restricted larmlista", p.id);
+    }
+    assert!(warnings.contains("[borttaget]") && keys.contains("[borttaget]"), "the named relative and neighbour were replaced");
+    assert!(restricted.contains("SKYDDADE PERSONUPPGIFTER"));
 }
 
 #[test]
 fn another_seed_leaks_nothing() {
     let dir = fixtures("demo", 42);
-    assert_no_leaks_and_fictive_names_present(dir.path());
+    let _ = assert_no_leaks_and_fictive_names_present(dir.path());
 }
 
 #[test]

@@ -235,7 +235,9 @@ fn contents_driftstopp_and_the_marked_ordinary_file() {
     for c in &contents {
         let t = flat(&raw_text(&out.path().join(c["path"].as_str().unwrap())));
         assert!(t.contains("Innehåll i akten"), "{t}");
-        for d in docs.iter().filter(|d| d["person"] == c["person"] && d["audience"] == "personal" && d["kind"] != "innehall") {
+        // (The signeringslista is kept in the signing binder, not in the person's file.)
+        let in_folder = |d: &&serde_json::Value| d["kind"] != "innehall" && d["kind"] != "signeringslista";
+        for d in docs.iter().filter(|d| d["person"] == c["person"] && d["audience"] == "personal").filter(in_folder) {
             let v = &d["version"].as_str().unwrap()[..8];
             assert!(t.contains(d["id"].as_str().unwrap()) && t.contains(v), "{} listed with its version: {t}", d["id"]);
         }
@@ -260,4 +262,102 @@ fn contents_driftstopp_and_the_marked_ordinary_file() {
         assert!(first.contains("Fiktivt namn:") || first.contains("överenskommet"), "{first}");
         assert!(first.contains("Skyddet gäller till"), "{first}");
     }
+}
+
+/// The QR codes on every page of `pdf`, decoded from a 200 dpi rendering (as a scan of the
+/// printed sheet would be): per page, the texts of the codes found.
+fn qr_codes(pdf: &Path) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new("pdftoppm").args(["-r", "200", "-gray", "-png"]).arg(pdf).arg(dir.path().join("p")).output().expect("pdftoppm runs");
+    assert!(o.status.success(), "pdftoppm failed on {}", pdf.display());
+    let mut files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let mut img = rqrr::PreparedImage::prepare(image::open(f).unwrap().to_luma8());
+            img.detect_grids().into_iter().map(|g| g.decode().expect("a QR code found decodes").1).collect()
+        })
+        .collect()
+}
+
+fn verify(out: &Path, args: &[&str]) -> std::process::Output {
+    let mut a = vec!["verify", "--out", out.to_str().unwrap()];
+    a.extend_from_slice(args);
+    run(&a)
+}
+
+/// Issue 16: every page of a general and a restricted document carries one QR code, which
+/// decodes from a 200 dpi image to `reservpack:<id>:<v8>` as the footer prints them; `verify`
+/// takes that text and says "aktuell", and "ersatt" once a new plan version is printed. With
+/// `publik_adress`, the code is the web page's address.
+#[test]
+fn every_page_has_a_qr_code_that_matches_its_footer_and_verify_reads_it() {
+    let input = demo_copy();
+    let out = tempfile::tempdir().unwrap();
+    ok(&generate(input.path(), out.path(), &[]));
+    let docs = documents(out.path());
+    let find = |kind: &str, audience: &str| docs.iter().find(|d| d["kind"] == kind && d["audience"] == audience && d["unit"] == UNIT).unwrap_or_else(|| panic!("{kind}"));
+    let checklist = find("egenkontroll", "personal");
+    let restricted = find("akt_skyddad", "enhetschef");
+    let plan = docs.iter().find(|d| d["kind"] == "genomforandeplan" && d["audience"] == "personal").unwrap();
+    for d in [checklist, restricted, plan] {
+        let pdf = out.path().join(d["path"].as_str().unwrap());
+        let (id, short) = (d["id"].as_str().unwrap(), &d["version"].as_str().unwrap()[..8]);
+        let codes = qr_codes(&pdf);
+        let texts = pages(&pdf);
+        assert_eq!(codes.len(), texts.len());
+        assert_eq!(codes.len(), d["pages"].as_u64().unwrap() as usize);
+        for (i, (c, t)) in codes.iter().zip(&texts).enumerate() {
+            assert_eq!(c, &vec![format!("reservpack:{id}:{short}")], "{} page {}: one QR code, of its id and version", d["kind"], i + 1);
+            assert!(flat(t).contains(&format!("{id} v{short}")), "the footer prints the same id and version");
+        }
+    }
+    assert!(checklist["pages"].as_u64().unwrap() > 1 && restricted["pages"].as_u64().unwrap() > 1, "several pages each");
+
+    let code = qr_codes(&out.path().join(plan["path"].as_str().unwrap()))[0][0].clone();
+    let o = verify(out.path(), &[&code]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("AKTUELL"), "{}", text(&o));
+    // The web form of the same sheet, any host, answers the same.
+    let (id, short) = (plan["id"].as_str().unwrap(), &plan["version"].as_str().unwrap()[..8]);
+    let o = verify(out.path(), &[&format!("https://reservpack.annan-kommun.se/v/{id}/{short}")]);
+    assert!(o.status.success() && text(&o).contains("AKTUELL"), "{}", text(&o));
+
+    // A new version of that person's plan: the old sheet's code now says "ersatt".
+    let path = input.path().join("genomforandeplaner.json");
+    let mut plans: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    // Every plan changes, so whoever the chosen sheet is about gets a new version.
+    for p in plans.iter_mut() {
+        p["mal"] = "Ett nytt mål för att pröva QR-koden.".into();
+    }
+    std::fs::write(&path, serde_json::to_vec(&plans).unwrap()).unwrap();
+    ok(&generate(input.path(), out.path(), &[]));
+    let o = verify(out.path(), &[&code]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("ERSATT"), "{}", text(&o));
+    let now = documents(out.path()).into_iter().find(|d| d["id"] == plan["id"]).unwrap();
+    let new_code = qr_codes(&out.path().join(now["path"].as_str().unwrap()))[0][0].clone();
+    assert_ne!(new_code, code);
+    assert!(verify(out.path(), &[&new_code]).status.success());
+
+    // Bad forms: a usage error in Swedish.
+    for bad in ["reservpack:GP-1", "https://x.se/w/GP-1/0123abcd", "GP-1"] {
+        let o = verify(out.path(), &[bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o));
+        assert!(text(&o).contains("QR-kod"), "{}", text(&o));
+    }
+
+    // With publik_adress, the code is the web page's verify address.
+    let config = input.path().join("qr.toml");
+    std::fs::write(&config, "publik_adress = \"https://reservpack.exempelkommun.se/\"\n").unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let person = plans[0]["person_id"].as_str().unwrap().to_string();
+    let o = run(&["generate", "--input", input.path().to_str().unwrap(), "--out", fresh.path().to_str().unwrap(), "--date", DATE, "--person", &person, "--config", config.to_str().unwrap()]);
+    ok(&o);
+    let d = documents(fresh.path()).into_iter().find(|d| d["kind"] == "genomforandeplan").unwrap();
+    let (id, short) = (d["id"].as_str().unwrap(), &d["version"].as_str().unwrap()[..8]);
+    let codes = qr_codes(&fresh.path().join(d["path"].as_str().unwrap()));
+    assert_eq!(codes[0], vec![format!("https://reservpack.exempelkommun.se/v/{id}/{short}")]);
+    assert!(verify(fresh.path(), &[&codes[0][0]]).status.success());
 }

@@ -225,7 +225,10 @@ fn every_batch_is_whole_checked_and_in_filing_order() {
         assert!(sections.windows(2).all(|w| w[0] <= w[1]), "{}: unit documents, then schedules, then folders", row.batch);
         let unit_kinds: Vec<&str> = kinds.iter().zip(&sections).filter(|(_, s)| **s == 0).map(|(k, _)| *k).collect();
         let rank = |k: &str| {
-            ["driftstopp", "kontakter", "telefonlista", "telefonlista_privat", "timecare", "planerade_besok", "rutiner", "blankett", "egenkontroll"]
+            [
+                "driftstopp", "kontakter", "telefonlista", "telefonlista_privat", "signaturlista", "larmlista", "nyckellista", "varningar",
+                "boendelista", "timecare", "planerade_besok", "rutiner", "blankett", "egenkontroll",
+            ]
                 .iter()
                 .position(|x| *x == k)
                 .unwrap_or(99)
@@ -309,15 +312,6 @@ fn no_restricted_document_in_a_general_batch() {
             assert!(flat(&pages(&pdf)[0]).contains("Begränsad bunt – endast enhetschef"));
         }
     }
-}
-
-/// A copy of the demo input (to change) and a first run's pack from it.
-fn first_run_on_a_copy_of_the_demo() -> (tempfile::TempDir, tempfile::TempDir) {
-    let input = demo_copy();
-    let out = tempfile::tempdir().unwrap();
-    let o = generate(input.path(), out.path(), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    (input, out)
 }
 
 #[test]

@@ -561,3 +561,48 @@ fn case5b_a_change_of_protection_reaches_yesterdays_sheets_and_person_runs() {
         assert!(!general.contains("Bengtsson"), "person run {person_run}: {general}");
     }
 }
+
+/// Issue 16: the field sheets (larmlista, nyckellista, varningar, boendelista) print him only
+/// as Ingvar Gunnarsson, with "ringas av enhetschefen" and "se fiktiv akt"; his relatives
+/// and number typed into his own and a neighbour's `varningar`/`nyckelplats` are replaced;
+/// only the enhetschef's larmlista holds his real name and phone.
+#[test]
+fn case11_the_field_sheets_show_him_by_fictive_name_only() {
+    let dir = demo_copy();
+    let d = dir.path();
+    let mut persons = Table::read(&d.join("personer.csv"));
+    let ake = persons.find("person_id", AKE);
+    persons.set(ake, "varningar", "Syrgas i bostaden. Vid fall ring dottern Ulrika Ekvall 072-889 31 02");
+    let n = persons.find("person_id", NEIGHBOUR);
+    persons.set(n, "varningar", "Åke Wahlgrens hund springer lös i trapphuset");
+    let k = persons.find("person_id", "P000003");
+    persons.set(k, "nyckelplats", "Hos grannen Åke Wahlgren, tel 073-624 27 49");
+    persons.write(&d.join("personer.csv"));
+    let mut assignments = read_json(&d.join("uppdrag.json"));
+    assignments.push(serde_json::json!({"person_id": AKE, "uppdragsnummer": "U-LARM-AKE", "typ": "larm", "insatser": "Trygghetslarm"}));
+    write_json(&d.join("uppdrag.json"), &assignments);
+
+    let (out, o) = publish(d);
+    assert_no_leaks(d, out.path(), &[&o]);
+    let sheet = |kind: &str, audience: &str| -> String {
+        let paths = doc_paths(out.path(), kind, audience);
+        assert!(!paths.is_empty(), "a {audience} {kind}");
+        paths.iter().map(|p| flat(&raw_text(p))).collect::<Vec<_>>().join("\n")
+    };
+    let larm = sheet("larmlista", "personal");
+    assert!(larm.contains("Ingvar Gunnarsson ringas av enhetschefen se fiktiv akt"), "{larm}");
+    let restricted = sheet("larmlista", "enhetschef");
+    assert!(restricted.contains("Åke Wahlgren") && restricted.contains("073-624 27 49") && restricted.contains("SKYDDADE PERSONUPPGIFTER"), "{restricted}");
+    assert!(doc_paths(out.path(), "larmlista", "enhetschef").iter().all(|p| p.to_string_lossy().contains("/begransad/")));
+    let keys = sheet("nyckellista", "personal");
+    assert!(keys.contains("Ingvar Gunnarsson se fiktiv akt"), "{keys}");
+    assert!(keys.contains("Viola Strömberg Vallmovägen 39, 422 96 Hisings Backa Hos grannen [borttaget], tel [borttaget]"), "the neighbour's key place is kept, his name and number replaced: {keys}");
+    let warnings = sheet("varningar", "personal");
+    assert!(warnings.contains("Ingvar Gunnarsson Syrgas i bostaden. Vid fall ring dottern [borttaget]"), "{warnings}");
+    assert!(warnings.contains("[borttaget] hund springer lös i trapphuset"), "{warnings}");
+    let err = stderr(&o);
+    for line in [ake + 2, n + 2, k + 2] {
+        assert!(has_scrub_warning(&err, &format!("personer.csv:{line}:")), "a warning names personer.csv:{line}:\n{err}");
+    }
+    assert!(!general_egenkontroll_text(out.path()).contains("borttaget"), "the scrub warnings are not on the general egenkontroll");
+}

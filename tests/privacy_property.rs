@@ -7,7 +7,8 @@
 //! values, in random spellings (case, genitive, no diacritics, NFD, "Last, First", a second
 //! given name alone, personnummer with any separator in 10 or 12 digits, phones with spaces,
 //! hyphens, U+2011, `+46`/`0046`, door codes alone or glued to a word), into random free-text
-//! fields of other people's records and their own. Then `generate` runs once and the test
+//! fields of other people's records and their own (also the personkort's `varningar`,
+//! `nyckelplats` and `rum`, which the field sheets print). Then `generate` runs once and the test
 //! scans every general artifact (see tests/common). Positive checks: the fictive names are on
 //! general paper, and an ordinary sentence in a note survives.
 //!
@@ -317,6 +318,8 @@ fn add_persons(dir: &Path, gens: &[Gen], rng: &mut ChaCha8Rng) {
             ("skydd_till", until),
             ("samtycke", "delvis".into()),
             ("samtycke_text", "Samtycker till att uppgifter lämnas till hemsjukvården.".into()),
+            ("varningar", "Penicillinallergi".into()),
+            ("nyckelplats", "Nyckelskåpet på kontoret".into()),
         ] {
             row[persons.col(c)] = v;
         }
@@ -327,12 +330,14 @@ fn add_persons(dir: &Path, gens: &[Gen], rng: &mut ChaCha8Rng) {
         for k in 0..2 {
             let start = format!("23:{:02}", i * 10 + k * 5);
             let end = format!("23:{:02}", i * 10 + k * 5 + 4);
-            visits.rows.push(vec![DATE.into(), start, end, "OLBE".into(), g.id.clone(), "Tillsyn".into(), format!("N-9{i}"), "nej".into(), String::new()]);
+            visits.rows.push(vec![DATE.into(), start, end, "OLBE".into(), g.id.clone(), "Tillsyn,Läkemedelsöverlämning".into(), format!("N-9{i}"), "nej".into(), String::new()]);
         }
         plans.push(serde_json::json!({"person_id": g.id, "version_datum": "2026-10-01", "mal": "Att känna trygghet.",
             "insatser": [{"rubrik": "Tillsyn", "nar": "Kväll", "hur": "Titta till och fråga hur det är."}]}));
         assignments.push(serde_json::json!({"person_id": g.id, "uppdragsnummer": format!("U-GEN-{i}"), "typ": "hemtjanst",
             "beslut": "Bistånd enligt 4 kap. 1 § SoL.", "insatser": ["Tillsyn"], "beviljad_tid": "10 tim/mån", "startdatum": "2026-01-01"}));
+        // An alarm client too (issue 16's larmlista).
+        assignments.push(serde_json::json!({"person_id": g.id, "uppdragsnummer": format!("U-GEN-LARM-{i}"), "typ": "larm", "insatser": "Trygghetslarm"}));
         orders.push(serde_json::json!({"person_id": g.id, "mottagen": "2026-11-01", "fran": "Sjuksköterska, hemsjukvården", "atgard": "Kontrollera blodtrycket."}));
     }
     // The ordinary sentence: in an unprotected client's note and in a protected person's own.
@@ -366,7 +371,7 @@ fn add_persons(dir: &Path, gens: &[Gen], rng: &mut ChaCha8Rng) {
         for _ in 0..rng.gen_range(6..=10) {
             let own = rng.gen_bool(0.3);
             let pick = |rng: &mut ChaCha8Rng, all: &[usize], mine: &[usize]| -> usize { if own && !mine.is_empty() { *mine.choose(rng).unwrap() } else { *all.choose(rng).unwrap() } };
-            match rng.gen_range(0..12) {
+            match rng.gen_range(0..14) {
                 0..=2 => {
                     let r = pick(rng, &today, &own_visit);
                     let v = value(rng, g, Kind::Any);
@@ -374,12 +379,13 @@ fn add_persons(dir: &Path, gens: &[Gen], rng: &mut ChaCha8Rng) {
                     let old = visits.rows[r][col].clone();
                     visits.rows[r][col] = if old.is_empty() { v } else { format!("{old}{glue}{v}") };
                 }
-                3 => {
+                3 | 12 | 13 => {
                     let all: Vec<usize> = (0..persons.rows.len()).collect();
                     let mine: Vec<usize> = all.iter().copied().filter(|&i| persons.rows[i][0] == g.id).collect();
                     let r = pick(rng, &all, &mine);
                     let v = value(rng, g, Kind::Any);
-                    let c = persons.col("samtycke_text");
+                    // The personkort's free texts: consent, and issue 16's warnings, key place, room.
+                    let c = persons.col(["samtycke_text", "varningar", "nyckelplats", "rum"][rng.gen_range(0..4)]);
                     persons.rows[r][c] = format!("{} {v}", persons.rows[r][c]);
                 }
                 4 | 5 => {

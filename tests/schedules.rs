@@ -128,3 +128,79 @@ fn schedule_gallring_is_the_day_after() {
         assert_eq!(doc["date"], DATE);
     }
 }
+
+/// The rolling horizon over a real Swedish holiday week (issue 16): the demo's week of visits
+/// moved to Easter 2027 (Monday 22 March …, with Monday and Tuesday repeated as 29 and 30
+/// March). A run on Thursday 25 March covers the 25th through annandag påsk, the 29th: the
+/// pack holds schedules and planerade besök for exactly those days, not the 30th (a working
+/// day, its own run), which then adds its own and keeps the others.
+#[test]
+fn a_run_before_easter_covers_the_holidays_and_not_the_next_working_day() {
+    use chrono::{Days, NaiveDate};
+    let input = demo_copy();
+    let first = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let to = NaiveDate::from_ymd_opt(2027, 3, 22).unwrap();
+    let shift = (to - first).num_days() as u64;
+    let moved = |d: &str, extra: u64| (NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap() + Days::new(shift + extra)).format("%Y-%m-%d").to_string();
+    // besok.csv: every day moved; Monday and Tuesday also a week later.
+    let besok = std::fs::read_to_string(input.path().join("besok.csv")).unwrap();
+    let mut lines = besok.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let (date, rest) = line.split_once(';').unwrap();
+        out.push_str(&format!("{};{rest}\n", moved(date, 0)));
+        let day = (NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap() - first).num_days();
+        if day < 2 {
+            out.push_str(&format!("{};{rest}\n", moved(date, 7)));
+        }
+    }
+    std::fs::write(input.path().join("besok.csv"), out).unwrap();
+    // timecare.csv: every date moved (shifts and periods), Monday and Tuesday repeated.
+    let tc = std::fs::read_to_string(input.path().join("timecare.csv")).unwrap();
+    let mut lines = tc.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let f: Vec<&str> = line.split(';').collect();
+        let day = (NaiveDate::parse_from_str(f[1], "%Y-%m-%d").unwrap() - first).num_days();
+        for extra in if (0..2).contains(&day) { vec![0, 7] } else { vec![0] } {
+            let (d, ps, pe) = (moved(f[1], extra), moved(f[6], 0), moved(f[7], 7));
+            out.push_str(&format!("{};{d};{};{};{};{};{ps};{pe}\n", f[0], f[2], f[3], f[4], f[5]));
+        }
+    }
+    std::fs::write(input.path().join("timecare.csv"), out).unwrap();
+
+    let visit_days: std::collections::BTreeSet<String> = read_csv(&input.path().join("besok.csv")).into_iter().map(|v| v["datum"].clone()).collect();
+    assert!(visit_days.contains("2027-03-30") && visit_days.contains("2027-03-24"), "visits on either side of the horizon");
+    let expected: Vec<String> = (25..=29).map(|d| format!("2027-03-{d}")).collect();
+
+    let out = tempfile::tempdir().unwrap();
+    let args = |date: &str| ["generate", "--input", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--date", date, "--data-as-of", "2027-03-24 18:00"].map(String::from);
+    let o = bin().args(args("2027-03-25")).output().unwrap();
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3), "generate: {}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("för 5 dagar: tor 2027-03-25, fre 2027-03-26 (långfredagen), lör 2027-03-27, sön 2027-03-28 (påskdagen), mån 2027-03-29 (annandag påsk)."),
+        "the summary names the days covered: {stdout}"
+    );
+    let dated = |kind: &str| -> std::collections::BTreeSet<String> {
+        documents(out.path()).iter().filter(|d| d["kind"] == kind).map(|d| d["date"].as_str().unwrap().to_string()).collect()
+    };
+    for kind in ["schema", "planerade_besok"] {
+        assert_eq!(dated(kind).into_iter().collect::<Vec<_>>(), expected, "{kind}: exactly 25–29 March");
+    }
+    // One schedule per employee with visits, for each of the five days.
+    let visits = read_csv(&input.path().join("besok.csv"));
+    let want: usize = expected
+        .iter()
+        .map(|day| visits.iter().filter(|v| &v["datum"] == day).map(|v| v["signatur"].clone()).collect::<std::collections::HashSet<_>>().len())
+        .sum();
+    assert_eq!(documents(out.path()).iter().filter(|d| d["kind"] == "schema").count(), want);
+
+    // Tuesday the 30th, a working day: only that day; the holiday sheets stay.
+    let o = bin().args(args("2027-03-30")).output().unwrap();
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3), "generate: {}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("för 1 dag: tis 2027-03-30."));
+    let mut all = expected.clone();
+    all.push("2027-03-30".into());
+    assert_eq!(dated("schema").into_iter().collect::<Vec<_>>(), all);
+}

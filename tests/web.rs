@@ -197,6 +197,13 @@ fn public_verify_names_no_one_and_is_rate_limited() {
         assert!(!body.contains(s.as_str()), "the public page names no one");
     }
     assert!(server.get("/v/GP-0000000000/00000000", None).body_text().contains("Okänt blad"));
+    // The logged-in form takes the QR code's text pasted into the id field (issue 16).
+    let staff = server.login(STAFF);
+    for pasted in [format!("reservpack:{id}:{version}"), format!("https://annan.exempel.se/v/{id}/{version}")] {
+        let q: String = pasted.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+        let body = server.get(&format!("/verifiera?id={q}&version="), Some(&staff)).body_text();
+        assert!(body.contains("Aktuell") && body.contains(id), "{pasted}: {body}");
+    }
     let mut limited = false;
     for _ in 0..20 {
         if server.get(&format!("/v/{id}/{version}"), None).status == 429 {

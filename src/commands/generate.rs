@@ -23,6 +23,7 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     };
     let mut request = Request::new(&args.input, &args.out, args.date.unwrap_or_else(tomorrow), "reservpack generate");
     request.days = args.days;
+    let person_run = matches!(scope, Scope::Person(_));
     request.scope = scope;
     request.strict = args.strict;
     request.config = args.config;
@@ -33,11 +34,12 @@ pub fn generate(args: cli::GenerateArgs) -> anyhow::Result<u8> {
     if let Some(b) = bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
         b.finish_and_clear();
     }
-    Ok(print(&report, &args.out))
+    Ok(print(&report, &args.out, !person_run))
 }
 
 /// Prints the report; returns the exit code.
-fn print(report: &Report, out: &std::path::Path) -> u8 {
+/// `days`: print the days the run covered (not for one person's run: it makes no schedules).
+fn print(report: &Report, out: &std::path::Path, days: bool) -> u8 {
     if let Some(w) = &report.widened {
         eprintln!("{w}");
     }
@@ -48,7 +50,7 @@ fn print(report: &Report, out: &std::path::Path) -> u8 {
             return EXIT_LOCKED;
         }
         Outcome::Failed(f) => f,
-        Outcome::Published | Outcome::PublishedWithProblems | Outcome::Unchanged => return print_summary(report, out),
+        Outcome::Published | Outcome::PublishedWithProblems | Outcome::Unchanged => return print_summary(report, out, days),
     };
     for e in &report.errors {
         eprintln!("fel: {e}");
@@ -65,7 +67,7 @@ fn print(report: &Report, out: &std::path::Path) -> u8 {
     }
 }
 
-fn print_summary(report: &Report, out: &std::path::Path) -> u8 {
+fn print_summary(report: &Report, out: &std::path::Path, days: bool) -> u8 {
     let c = &report.counts;
     let secs = report.elapsed.as_secs_f64();
     println!(
@@ -82,6 +84,10 @@ fn print_summary(report: &Report, out: &std::path::Path) -> u8 {
         c.warnings,
         out.display()
     );
+    if days {
+        let n = report.days.len();
+        println!("Scheman och planerade besök för {n} {}: {}.", if n == 1 { "dag" } else { "dagar" }, reservpack::horizon::describe(&report.days));
+    }
     if c.rendered == 0 {
         println!("Inget dokument har ändrats sedan förra körningen; inget skapades om.");
     }

@@ -3,8 +3,11 @@
 //! Every page carries `<document id> v<first 8 hex of version>`; an egenkontroll can check
 //! any sheet found in a cabinet. Reads the published manifest (current versions) and the
 //! history (versions superseded or removed, when, by which version), without the lock.
+//! The sheet is named by `DOC_ID VERSION` or by its QR code's text alone
+//! (`reservpack:<id>:<v8>` or `<address>/v/<id>/<v8>`, any host).
 //! Exit 0: the sheet is current; 1: it is not (superseded, removed, gallrad or unknown) or
-//! no pack is published; 2: the version is not one (hex digits, at least 8).
+//! no pack is published; 2: the version is not one (hex digits, at least 8), or a lone
+//! argument is not a QR code's text.
 
 use reservpack::publish::history::{self, Reason, Status};
 use reservpack::publish::{published_dir, read_manifest};
@@ -16,9 +19,22 @@ pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
     if let Some(target) = &args.offline {
         return super::export::verify_offline(target);
     }
-    let (Some(out), Some(doc_id), Some(version)) = (&args.out, &args.doc_id, &args.version) else {
+    let (Some(out), Some(doc_id)) = (&args.out, &args.doc_id) else {
         eprintln!("fel: ange --out KATALOG DOKUMENT_ID VERSION, eller --offline MÅL");
         return Ok(EXIT_USAGE);
+    };
+    let (doc_id, version) = match &args.version {
+        Some(v) => (doc_id.clone(), v.clone()),
+        None => match reservpack::render::qr::parse(doc_id) {
+            Some(sheet) => sheet,
+            None => {
+                eprintln!(
+                    "fel: ange dokument-id och version (t.ex. GP-1A2B3C4D5E 1a2b3c4d), eller texten i bladets QR-kod: \
+                     reservpack:<id>:<version> eller <adress>/v/<id>/<version>"
+                );
+                return Ok(EXIT_USAGE);
+            }
+        },
     };
     let id = doc_id.trim().to_uppercase();
     let version = version.trim().trim_start_matches(['v', 'V']).to_lowercase();

@@ -62,7 +62,8 @@ pub fn unit_name(entries: &[Entry], unit: &str) -> String {
 fn kind_order(kind: &str) -> usize {
     const ORDER: &[&str] = &[
         "planerade_besok", "schema", "personkort", "genomforandeplan", "uppdrag", "hsl", "akt_skyddad", "blankett", "kontakter",
-        "telefonlista", "telefonlista_privat", "timecare", "rutiner", "egenkontroll",
+        "telefonlista", "telefonlista_privat", "signaturlista", "larmlista", "nyckellista", "varningar", "boendelista",
+        "signeringslista", "timecare", "rutiner", "egenkontroll",
     ];
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }

@@ -83,6 +83,9 @@ pub enum Reading<'a> {
     /// the Treserva JSON files only the records that mention this `person_id` (a city's
     /// 10,000 plans are not parsed for one). What is not read is not checked either.
     Person(&'a str),
+    /// Only who the units, staff and persons are (`enheter.csv`, `personal.csv`,
+    /// `personer.csv`): for finding a person by the pack's person key (the web page).
+    People,
 }
 
 /// Reads every canonical file in `dir`. `date` is the service day (personnummer centuries,
@@ -110,7 +113,7 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading<
     let read = |f: &mut dyn FnMut(&mut rows::Ctx)| {
         let (mut d, mut x, mut r) = (Vec::new(), Vec::new(), std::collections::HashSet::new());
         let only_person = match reading {
-            Reading::All => None,
+            Reading::All | Reading::People => None,
             Reading::Person(id) => Some(id),
         };
         f(&mut rows::Ctx { dir, config, date, only_person, diags: &mut d, fatal: &mut x, restricted_ids: &mut r });
@@ -130,19 +133,23 @@ pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading<
         let treserva = s.spawn(|| {
             let (mut plans, mut assignments, mut orders) = (Vec::new(), Vec::new(), Vec::new());
             let (d, f, _) = read(&mut |ctx| {
-                plans = timed("treserva::plans", || treserva::plans(ctx));
-                assignments = timed("treserva::assignments", || treserva::assignments(ctx));
-                orders = timed("treserva::health_orders", || treserva::health_orders(ctx));
+                if reading != Reading::People {
+                    plans = timed("treserva::plans", || treserva::plans(ctx));
+                    assignments = timed("treserva::assignments", || treserva::assignments(ctx));
+                    orders = timed("treserva::health_orders", || treserva::health_orders(ctx));
+                }
             });
             (plans, assignments, orders, d, f)
         });
         let (d, f, r) = read(&mut |ctx| {
             data.units = timed("contacts::units", || contacts::units(ctx));
             data.employees = timed("contacts::employees", || contacts::employees(ctx));
-            data.contacts = timed("contacts::unit_contacts", || contacts::unit_contacts(ctx));
             data.persons = timed("treserva::persons", || treserva::persons(ctx));
-            timed("treserva::relatives", || treserva::relatives(ctx, &mut data.persons));
-            data.routines = timed("contacts::routines", || contacts::routines(ctx));
+            if reading != Reading::People {
+                data.contacts = timed("contacts::unit_contacts", || contacts::unit_contacts(ctx));
+                timed("treserva::relatives", || treserva::relatives(ctx, &mut data.persons));
+                data.routines = timed("contacts::routines", || contacts::routines(ctx));
+            }
         });
         diags.extend(d);
         fatal.extend(f);

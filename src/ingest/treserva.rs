@@ -28,6 +28,9 @@ pub(super) fn persons(ctx: &mut Ctx) -> Vec<Person> {
         col("skydd_till", false),
         col("samtycke", false),
         col("samtycke_text", false),
+        col("varningar", false),
+        col("nyckelplats", false),
+        col("rum", false),
     ];
     let date = ctx.date;
     let Some(table) = ctx.table(FILE, &columns, true) else { return Vec::new() };
@@ -92,6 +95,9 @@ pub(super) fn persons(ctx: &mut Ctx) -> Vec<Person> {
             fictive_name: f.opt("fiktivt_namn"),
             consent,
             consent_text: Sensitive::new(f.opt("samtycke_text")),
+            warnings: Sensitive::new(f.opt("varningar")),
+            key_place: Sensitive::new(f.opt("nyckelplats")),
+            room: Sensitive::new(f.opt("rum")),
             relatives: Vec::new(),
             source: Source { file: FILE, line: f.line },
         });

@@ -36,6 +36,12 @@ fn prefix(kind: &str) -> &'static str {
         "akt_skyddad" => "AKT",
         "innehall" => "INN",
         "driftstopp" => "DS",
+        "nyckellista" => "NYC",
+        "larmlista" => "LARM",
+        "signaturlista" => "SIG",
+        "signeringslista" => "SGN",
+        "varningar" => "VAR",
+        "boendelista" => "BOE",
         _ => "DOK",
     }
 }

@@ -7,6 +7,7 @@
 //! kind, subject), so the manifest never depends on threads.
 
 mod egenkontroll;
+mod field_sheets;
 mod folders;
 mod forms;
 mod ids;
@@ -83,6 +84,9 @@ impl crate::render::Job for DocJob {
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         &self.attachments
     }
+    fn verifiable(&self) -> bool {
+        true
+    }
 }
 
 impl DocJob {
@@ -117,6 +121,10 @@ pub struct Scope {
     /// Spare unnamed daganteckningar and avvikelse sheets per unit (`reservblanketter` in
     /// config); `None`: the unit's staff × 3 days.
     pub spare_forms: Option<u32>,
+    /// Insatser that get a signeringslista (`delegerade_insatser` in config).
+    pub delegated_tasks: Vec<String>,
+    /// enhet_id -> where its keys are kept (`[nyckelplats]` in config).
+    pub key_places: std::collections::BTreeMap<String, String>,
 }
 
 /// What a builder hands over for one document; [`Planner::finish`] makes it a [`DocJob`].
@@ -238,6 +246,7 @@ pub fn plan(
     schedules::plan(cleared, scope, &planner, &mut jobs);
     folders::plan(cleared, scope, &planner, &mut jobs);
     unit_docs::plan(cleared, scope, &planner, &mut jobs);
+    field_sheets::plan(cleared, scope, &planner, &mut jobs);
     // Last: the egenkontroll lists every other current document of its unit.
     unit_docs::egenkontroll(cleared, scope, &planner, diagnostics, &mut jobs);
     jobs.sort_by(|a, b| (&a.unit, a.audience, a.kind, &a.path).cmp(&(&b.unit, b.audience, b.kind, &b.path)));

@@ -142,7 +142,7 @@ fn driftstopp(unit: &Unit, planner: &Planner, jobs: &mut Vec<DocJob>) {
 }
 
 /// The unit's employees in list order: last name, first name, signature.
-fn staff_of<'a>(cleared: &'a Cleared, unit: &Unit) -> Vec<&'a Employee> {
+pub(super) fn staff_of<'a>(cleared: &'a Cleared, unit: &Unit) -> Vec<&'a Employee> {
     let mut staff: Vec<&Employee> = cleared.employees.iter().filter(|e| e.unit == unit.id).collect();
     staff.sort_by(|a, b| (&a.last_name, &a.first_name, &a.signature).cmp(&(&b.last_name, &b.first_name, &b.signature)));
     staff

@@ -34,6 +34,10 @@ pub struct PersonCard {
     pub door_code: Option<String>,
     pub consent: Option<&'static str>,
     pub consent_text: Option<String>,
+    /// Allergies, warnings, infection notes.
+    pub warnings: Option<String>,
+    /// The room in a care home (printed with the address).
+    pub room: Option<String>,
     pub relatives: Vec<RelativeView>,
 }
 
@@ -105,6 +109,10 @@ pub struct ClearedPerson {
     pub assignments: Vec<AssignmentView>,
     pub orders: Vec<OrderView>,
     pub restricted: Option<RestrictedFile>,
+    /// Where the key to the home is kept (`nyckelplats`), cleared like any free text.
+    pub key_place: Option<String>,
+    /// Whether the person has a safety-alarm assignment (`uppdrag.json` typ `larm`).
+    pub alarm: bool,
     pub source: Source,
 }
 
@@ -287,6 +295,8 @@ fn real_card(p: &Person) -> PersonCard {
         door_code: p.door_code.expose().clone(),
         consent: consent_word(p.consent),
         consent_text: p.consent_text.expose().clone(),
+        warnings: p.warnings.expose().clone(),
+        room: p.room.expose().clone(),
         relatives: p
             .relatives
             .iter()
@@ -336,7 +346,9 @@ pub(super) fn person(p: &Person, by: &ByPerson, c: &Cleaner, fictive_ok: bool) -
         m.get(id).cloned().unwrap_or_default()
     }
     let newest = of(&by.plans, &p.id).into_iter().max_by_key(|pl| (pl.version_date, pl.source.line));
-    let assignments: Vec<&Assignment> = of(&by.assignments, &p.id).into_iter().filter(|a| !a.is_alarm()).collect();
+    let all_assignments = of(&by.assignments, &p.id);
+    let alarm = all_assignments.iter().any(|a| a.is_alarm());
+    let assignments: Vec<&Assignment> = all_assignments.into_iter().filter(|a| !a.is_alarm()).collect();
     let mut orders: Vec<OrderView> = of(&by.orders, &p.id).into_iter().map(|ord| order_view(ord, c, o)).collect();
     orders.sort_by(|a, b| (a.received_date, &a.action).cmp(&(b.received_date, &b.action)));
     for (i, ord) in orders.iter_mut().enumerate() {
@@ -346,6 +358,8 @@ pub(super) fn person(p: &Person, by: &ByPerson, c: &Cleaner, fictive_ok: bool) -
 
     let mut card = real_card(p);
     card.consent_text = c.opt(p.consent_text.expose(), o, &p.source, "samtyckestexten");
+    card.warnings = c.opt(p.warnings.expose(), o, &p.source, "varningarna");
+    card.room = c.opt(p.room.expose(), o, &p.source, "rummet");
     if protected {
         // The fictive personkort: the printed identity and the real address, nothing else.
         card.identity = identity.clone();
@@ -396,6 +410,8 @@ pub(super) fn person(p: &Person, by: &ByPerson, c: &Cleaner, fictive_ok: bool) -
         assignments: assignments.iter().map(|a| assignment_view(a, c, o)).collect(),
         orders,
         restricted,
+        key_place: c.opt(p.key_place.expose(), o, &p.source, "nyckelplatsen"),
+        alarm,
         source: p.source.clone(),
     }
 }

@@ -9,6 +9,7 @@
 //! Output bytes depend only on the input: the date Typst sees is `--date`, the PDF carries no
 //! timestamp, and its creator is fixed.
 
+pub mod qr;
 mod templates;
 mod world;
 
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use typst::foundations::Smart;
+use typst::model::Document as _;
 use typst_layout::PagedDocument;
 use typst_pdf::PdfOptions;
 
@@ -34,6 +36,11 @@ pub trait Job: Sync {
     /// so a city-sized plan stays small in memory).
     fn context(&self) -> std::borrow::Cow<'_, serde_json::Value>;
     fn attachments(&self) -> &[Arc<Vec<u8>>];
+    /// Whether the document is one `verify` knows (a manifest document): its stamp then
+    /// carries a QR code with its id and version. Lists and covers made after the run do not.
+    fn verifiable(&self) -> bool {
+        false
+    }
 }
 
 impl<J: Job + ?Sized> Job for &J {
@@ -48,6 +55,9 @@ impl<J: Job + ?Sized> Job for &J {
     }
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         (**self).attachments()
+    }
+    fn verifiable(&self) -> bool {
+        (**self).verifiable()
     }
 }
 
@@ -74,6 +84,8 @@ pub struct Renderer {
     templates: Templates,
     /// The date every document's world sees as today (`--date`).
     today: NaiveDate,
+    /// `publik_adress` from config: what the stamp's QR code points at.
+    public_address: Option<String>,
 }
 
 impl Renderer {
@@ -85,68 +97,147 @@ impl Renderer {
     /// A renderer for one run on fonts loaded once per process.
     pub fn with_fonts(fonts: Arc<Fonts>, templates: Templates, today: NaiveDate) -> Result<Renderer, TemplateError> {
         let lib = templates.source("lib.typ")?.to_string();
-        Ok(Renderer { base: world::Base::new(fonts, &lib), templates, today })
+        Ok(Renderer { base: world::Base::new(fonts, &lib), templates, today, public_address: None })
+    }
+
+    /// The QR codes point at the web page at `address` (`publik_adress`), not `reservpack:…`.
+    pub fn with_public_address(mut self, address: Option<String>) -> Renderer {
+        self.public_address = address;
+        self
+    }
+
+    /// The job's template context, with the stamp's QR code (`stamp.qr`: `svg` and width
+    /// `mm`) for a verifiable document. Made here, not in plan: never hashed into the
+    /// version, and a city's plan does not hold 60,000 SVGs.
+    fn context<'j>(&self, job: &'j dyn Job) -> std::borrow::Cow<'j, serde_json::Value> {
+        let mut context = job.context();
+        if job.verifiable() {
+            let stamp = &context["stamp"];
+            let (id, short) = (stamp["id"].as_str().unwrap_or_default(), stamp["short"].as_str().unwrap_or_default());
+            if !id.is_empty() && !short.is_empty()
+                && let Some(code) = qr::svg(&qr::text(self.public_address.as_deref(), id, short))
+            {
+                context.to_mut()["stamp"]["qr"] = serde_json::json!({ "svg": code.svg, "mm": code.width_mm });
+            }
+        }
+        context
     }
 
     pub fn templates(&self) -> &Templates {
         &self.templates
     }
 
+    /// The job's template filled with its context: one document's Typst source.
+    fn source(&self, job: &dyn Job) -> Result<String, RenderError> {
+        self.templates
+            .render(job.template(), &self.context(job))
+            .map_err(|source| RenderError::Template { id: job.id().to_string(), source })
+    }
+
     /// Fills the template and compiles one document to PDF.
     pub fn render_one(&self, job: &dyn Job) -> Result<Pdf, RenderError> {
-        let id = job.id().to_string();
-        let source = self
-            .templates
-            .render(job.template(), &job.context())
-            .map_err(|source| RenderError::Template { id: id.clone(), source })?;
-        let world = self.base.world(source, job.attachments(), self.today);
+        let id = job.id();
+        let world = self.base.world(self.source(job)?, job.attachments(), self.today);
         let document = typst::compile::<PagedDocument>(&world)
             .output
-            .map_err(|diags| RenderError::Typst { id: id.clone(), message: describe(&diags) })?;
-        let options = PdfOptions {
-            ident: Smart::Custom(id.clone()),
-            creator: Smart::Custom(Some("reservpack".into())),
-            timestamp: None,
-            tagged: false,
-            ..PdfOptions::default()
-        };
-        let bytes = typst_pdf::pdf(&document, &options)
-            .map_err(|diags| RenderError::Typst { id: id.clone(), message: describe(&diags) })?;
-        Ok(Pdf { bytes, pages: document.pages().len() })
+            .map_err(|diags| RenderError::Typst { id: id.to_string(), message: describe(&diags) })?;
+        export(id, &document)
+    }
+
+    /// Batch + split (DESIGN.md): compiles the jobs as ONE Typst document, each in its own
+    /// scope, then cuts each job's pages into its own document and exports that. Each PDF is
+    /// byte-identical to [`Renderer::render_one`]'s: `lib.typ`'s page set-up marks where a
+    /// document starts and restarts the page counter, so "Sida X av Y" counts per document.
+    /// Jobs with attachments are not batched (their files belong to one document's world).
+    /// An error names the batch's first document; the caller then renders them one by one.
+    pub fn render_batch(&self, jobs: &[&dyn Job]) -> Result<Vec<Pdf>, RenderError> {
+        let first = jobs.first().map(|j| j.id().to_string()).unwrap_or_default();
+        let mut main = String::new();
+        for job in jobs {
+            if !job.attachments().is_empty() {
+                return Err(RenderError::Typst { id: job.id().to_string(), message: "bilagor sätts var för sig".into() });
+            }
+            main.push_str("#pagebreak(weak: true)\n#[\n");
+            main.push_str(&self.source(*job)?);
+            main.push_str("\n]\n");
+        }
+        let world = self.base.world(main, &[], self.today);
+        let document = typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|diags| RenderError::Typst { id: first.clone(), message: describe(&diags) })?;
+        let starts = document_starts(&document);
+        let pages = document.pages();
+        if starts.len() != jobs.len() || starts.first() != Some(&0) || starts.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(RenderError::Typst { id: first, message: "dokumentens början hittades inte i omgången".into() });
+        }
+        jobs.iter()
+            .enumerate()
+            .map(|(i, job)| {
+                let end = starts.get(i + 1).copied().unwrap_or(pages.len());
+                let mut info = document.info().clone();
+                // Every document sets its own title; the batch's info keeps the last one.
+                info.title = job.context().get("title").and_then(|t| t.as_str()).map(Into::into);
+                let one = PagedDocument::new(pages[starts[i]..end].iter().cloned().collect(), info);
+                export(job.id(), &one)
+            })
+            .collect()
     }
 
     /// Renders every job on `threads` plain threads; `sink(index, pdf)` stores each result
     /// as soon as it is ready (it runs on the worker thread). Returns, in job order, each
     /// document's page count or its error. `done` is called once per finished document.
+    /// Jobs go to the threads in batches of consecutive jobs ([`batch_size`]), compiled as
+    /// one Typst document and split; a batch that fails is rendered again one by one, so a
+    /// bad document fails alone.
     pub fn render_all<J, S>(&self, jobs: &[J], threads: usize, done: &(dyn Fn() + Sync), sink: S) -> Vec<Result<usize, RenderError>>
     where
         J: Job,
         S: Fn(usize, &Pdf) -> std::io::Result<()> + Sync,
     {
+        let batches = batches(jobs, batch_size());
         let next = AtomicUsize::new(0);
-        let finished = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Result<usize, RenderError>>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+        let store = |i: usize, outcome: Result<Pdf, RenderError>| {
+            let outcome = outcome.and_then(|pdf| {
+                sink(i, &pdf).map_err(|source| RenderError::Write { id: jobs[i].id().to_string(), source })?;
+                Ok(pdf.pages)
+            });
+            results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+            done();
+        };
+        let one = |i: usize| {
+            let job: &dyn Job = &jobs[i];
+            catch_unwind(AssertUnwindSafe(|| self.render_one(job))).unwrap_or_else(|_| Err(RenderError::Panic { id: job.id().to_string() }))
+        };
         std::thread::scope(|scope| {
             for _ in 0..threads.max(1) {
                 std::thread::Builder::new()
                     .stack_size(64 << 20)
                     .spawn_scoped(scope, || {
                         loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(job) = jobs.get(i) else { break };
-                            let outcome = catch_unwind(AssertUnwindSafe(|| self.render_one(job)))
-                                .unwrap_or_else(|_| Err(RenderError::Panic { id: job.id().to_string() }))
-                                .and_then(|pdf| {
-                                    sink(i, &pdf).map_err(|source| RenderError::Write { id: job.id().to_string(), source })?;
-                                    Ok(pdf.pages)
-                                });
-                            results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
-                            done();
-                            // Each document's layout is never reused: keep Typst's memo cache
-                            // small (what every document shares, like lib.typ, stays in use).
-                            if finished.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
-                                typst::comemo::evict(2);
+                            let b = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(range) = batches.get(b) else { break };
+                            if range.len() == 1 {
+                                store(range.start, one(range.start));
+                            } else {
+                                let batch: Vec<&dyn Job> = jobs[range.clone()].iter().map(|j| j as &dyn Job).collect();
+                                match catch_unwind(AssertUnwindSafe(|| self.render_batch(&batch))) {
+                                    Ok(Ok(pdfs)) => {
+                                        for (i, pdf) in range.clone().zip(pdfs) {
+                                            store(i, Ok(pdf));
+                                        }
+                                    }
+                                    _ => {
+                                        tracing::debug!("omgången från {} sattes om dokument för dokument", jobs[range.start].id());
+                                        for i in range.clone() {
+                                            store(i, one(i));
+                                        }
+                                    }
+                                }
                             }
+                            // A batch's layout is never reused: keep Typst's memo cache small
+                            // (what every document shares, like lib.typ, stays in use).
+                            typst::comemo::evict(2);
                         }
                     })
                     .expect("spawning a render thread");
@@ -162,6 +253,24 @@ impl Renderer {
     }
 }
 
+/// Documents per Typst compile (batch + split). 25 by measurement (DESIGN.md: K ≤ 50 keeps
+/// memory under 0.5 GB); `RESERVPACK_RENDER_BATCH=1` renders each document alone.
+pub fn batch_size() -> usize {
+    std::env::var("RESERVPACK_RENDER_BATCH").ok().and_then(|v| v.trim().parse().ok()).filter(|&k| k >= 1).unwrap_or(25)
+}
+
+/// Consecutive runs of at most `k` jobs; a job with attachments is a run of its own.
+fn batches<J: Job>(jobs: &[J], k: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        match out.last_mut() {
+            Some(r) if r.len() < k && job.attachments().is_empty() && jobs[r.start].attachments().is_empty() => r.end = i + 1,
+            _ => out.push(i..i + 1),
+        }
+    }
+    out
+}
+
 impl Renderer {
     /// The engine's own limit, for the benchmark: the given documents' bodies compiled as ONE
     /// Typst document (one page set-up, a page break between documents) and exported to PDF.
@@ -173,7 +282,7 @@ impl Renderer {
         for (i, job) in jobs.iter().enumerate() {
             let src = self
                 .templates
-                .render(job.template(), &job.context())
+                .render(job.template(), &self.context(*job))
                 .map_err(|source| RenderError::Template { id: job.id().to_string(), source })?;
             let mut body = String::new();
             for line in src.lines() {
@@ -211,6 +320,35 @@ impl Renderer {
         typst::comemo::evict(0);
         Ok(pages)
     }
+}
+
+/// The PDF of one compiled document: no timestamp, a fixed creator, the id as identifier.
+fn export(id: &str, document: &PagedDocument) -> Result<Pdf, RenderError> {
+    let options = PdfOptions {
+        ident: Smart::Custom(id.to_string()),
+        creator: Smart::Custom(Some("reservpack".into())),
+        timestamp: None,
+        tagged: false,
+        ..PdfOptions::default()
+    };
+    let bytes = typst_pdf::pdf(document, &options).map_err(|diags| RenderError::Typst { id: id.to_string(), message: describe(&diags) })?;
+    Ok(Pdf { bytes, pages: document.pages().len() })
+}
+
+/// The index of the page each document of a batch starts on, in order (`lib.typ`'s
+/// `<reservpack-start>` markers).
+fn document_starts(document: &PagedDocument) -> Vec<usize> {
+    use typst::introspection::Introspector;
+    static START: std::sync::LazyLock<typst::foundations::Label> =
+        std::sync::LazyLock::new(|| typst::foundations::Label::new(typst::utils::PicoStr::intern("reservpack-start")).expect("a name"));
+    let introspector = document.introspector();
+    introspector
+        .query(&typst::foundations::Selector::Label(*START))
+        .iter()
+        .filter_map(|m| m.location())
+        .filter_map(|loc| introspector.position(loc))
+        .map(|pos| pos.page.get() - 1)
+        .collect()
 }
 
 /// Typst diagnostics as one line: the messages only (no source excerpt, which could hold data).

@@ -39,6 +39,13 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("gallringslista.typ", include_str!("../../templates/gallringslista.typ")),
     ("innehall.typ", include_str!("../../templates/innehall.typ")),
     ("driftstopp.typ", include_str!("../../templates/driftstopp.typ")),
+    ("nyckellista.typ", include_str!("../../templates/nyckellista.typ")),
+    ("larmlista.typ", include_str!("../../templates/larmlista.typ")),
+    ("larmlista_begransad.typ", include_str!("../../templates/larmlista_begransad.typ")),
+    ("signaturlista.typ", include_str!("../../templates/signaturlista.typ")),
+    ("signeringslista.typ", include_str!("../../templates/signeringslista.typ")),
+    ("varningar.typ", include_str!("../../templates/varningar.typ")),
+    ("boendelista.typ", include_str!("../../templates/boendelista.typ")),
 ];
 
 /// The templates in force: built-ins, each replaceable by a file of the same name in an

@@ -47,6 +47,15 @@ pub fn generate(input: &Path, out: &Path, extra: &[&str]) -> Output {
     run(&args)
 }
 
+/// A copy of the demo input (to change) and a first run's pack from it.
+pub fn first_run_on_a_copy_of_the_demo() -> (tempfile::TempDir, tempfile::TempDir) {
+    let input = demo_copy();
+    let out = tempfile::tempdir().unwrap();
+    let o = generate(input.path(), out.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    (input, out)
+}
+
 pub fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }

@@ -2,7 +2,8 @@
 //! so staff can file the sheets straight from the printer's output tray.
 //!
 //! 1. Unit documents: kontakter, telefonlista (and the private list in the enhetschef's
-//!    batch), Time Care schedule, planerade besök, stödjande dokument, blank forms, then
+//!    batch), the field sheets (signaturlista, larmlista, nyckellista, varningar,
+//!    boendelista), Time Care schedule, planerade besök, stödjande dokument, blank forms, then
 //!    the egenkontroll checklist, then any other unit-wide kind.
 //! 2. Paper schedules, by employee signature, then day.
 //! 3. Person folders, by printed identity (Swedish alphabetical order): personkort,
@@ -31,17 +32,13 @@ impl<'a> Part<'a> {
 }
 
 fn unit_rank(kind: &str) -> u8 {
+    const ORDER: &[&str] = &[
+        "kontakter", "telefonlista", "telefonlista_privat", "signaturlista", "larmlista", "nyckellista", "varningar",
+        "boendelista", "timecare", "planerade_besok", "rutiner", "blankett", "egenkontroll",
+    ];
     match kind {
         "driftstopp" => 0,
-        "kontakter" => 0,
-        "telefonlista" => 1,
-        "telefonlista_privat" => 2,
-        "timecare" => 3,
-        "planerade_besok" => 4,
-        "rutiner" => 5,
-        "blankett" => 6,
-        "egenkontroll" => 7,
-        _ => 8,
+        k => ORDER.iter().position(|o| *o == k).map_or(ORDER.len(), |i| i) as u8,
     }
 }
 
@@ -53,21 +50,7 @@ fn signature(e: &Entry) -> &str {
     }
 }
 
-/// A key that sorts names in Swedish alphabetical order (å, ä, ö after z; é as e, ü as y).
-pub fn swedish_key(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'å' => '{',
-            'ä' | 'æ' => '|',
-            'ö' | 'ø' => '}',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'á' | 'à' | 'â' => 'a',
-            'ü' => 'y',
-            c => c,
-        })
-        .collect()
-}
+pub use crate::model::swedish_key;
 
 /// Splits `documents` (one unit and audience) into parts in filing order.
 pub fn filing_order<'a>(documents: &[&'a Entry]) -> Vec<Part<'a>> {

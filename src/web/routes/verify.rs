@@ -21,7 +21,13 @@ pub struct Sheet {
     version: String,
 }
 
-pub async fn form(State(app): State<Shared>, Query(s): Query<Sheet>, v: Viewer) -> Response {
+pub async fn form(State(app): State<Shared>, Query(mut s): Query<Sheet>, v: Viewer) -> Response {
+    // The QR code's text pasted (or scanned) into the id field, with no version.
+    if s.version.trim().is_empty()
+        && let Some((id, version)) = crate::render::qr::parse(&s.id)
+    {
+        s = Sheet { id, version };
+    }
     let answer = if s.id.is_empty() { None } else { Some(lookup(&app, &s.id, &s.version)) };
     let both = minijinja::value::merge_maps([answer_context(&s, answer), super::frame(&v, v.unit.as_deref())]);
     app.views.page("verify.html", minijinja::context! { form => true, ..both })
@@ -53,7 +59,7 @@ fn lookup(app: &Shared, id: &str, version: &str) -> Answer {
     }
     let Some(pack) = app.pack() else { return unknown() };
     let history = pack.history();
-    match status(&pack.manifest, &history, id.trim(), &version.to_ascii_lowercase()) {
+    match status(&pack.manifest, &history, &id.trim().to_ascii_uppercase(), &version.to_ascii_lowercase()) {
         Status::Current(e) => Answer { status: "Aktuell".into(), css: "ok", kind: e.kind.clone(), date: format!("utskriven {}", e.printed), advice: "Bladet är den gällande versionen." },
         Status::Ended(h, _) if h.reason == Reason::ProtectionChanged => Answer {
             status: "Gallrad".into(),
