@@ -78,13 +78,23 @@ fn main() {
         report.counts.documents
     );
     println!("  throughput: {ours:.1} pages/s, peak memory {peak_mb:.0} MB");
-    println!("reference (400 schedules as ONE Typst document, this process): {:.1} pages/s ({} pages in {:.2} s)", reference.0, reference.1, reference.2);
+    println!(
+        "reference (400 schedules as ONE Typst document, this process): {:.1} pages/s ({} pages in {:.2} s)",
+        reference.0, reference.1, reference.2
+    );
     println!(
         "schedules alone, per-document on 2 threads, written to disk: {} documents, {} pages in {:.1} s = {:.1} pages/s",
-        schedules.0, schedules.1, schedules.2, schedules.1 as f64 / schedules.2
+        schedules.0,
+        schedules.1,
+        schedules.2,
+        schedules.1 as f64 / schedules.2
     );
     println!("ratio, the day's schedules vs the one-document limit: {:.2} (target ≥ 0.80)", schedules.1 as f64 / schedules.2 / reference.0);
-    println!("ratio, whole pack vs the one-document limit: {:.2}; peak memory {} 1 GiB", ours / reference.0, if peak_mb < 1024.0 { "under" } else { "OVER" });
+    println!(
+        "ratio, whole pack vs the one-document limit: {:.2}; peak memory {} 1 GiB",
+        ours / reference.0,
+        if peak_mb < 1024.0 { "under" } else { "OVER" }
+    );
     let _ = std::fs::remove_dir_all(tmp.path());
 }
 

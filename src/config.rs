@@ -247,9 +247,9 @@ impl Config {
             Refusal::Io(source) => ConfigError::Read { path: path.clone(), source },
             reason => ConfigError::Refused { path: path.clone(), reason },
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Parse { path: path.clone(), message: format!("ogiltig UTF-8: {e}") })?;
-        let mut config: Config =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| ConfigError::Parse { path: path.clone(), message: format!("ogiltig UTF-8: {e}") })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
         let base = folder_of(&path).to_path_buf();
         if let Some(p) = &config.id_nyckel_fil
             && p.is_relative()
@@ -263,8 +263,13 @@ impl Config {
         }
         if let Some(a) = &mut config.publik_adress {
             let trimmed = a.trim().trim_end_matches('/');
-            if !(trimmed.starts_with("https://") || trimmed.starts_with("http://")) || trimmed.chars().any(char::is_whitespace) || trimmed.len() > 200 {
-                return Err(invalid("publik_adress ska vara en webbadress som börjar med https:// (t.ex. \"https://reservpack.kommun.se\")".into()));
+            if !(trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+                || trimmed.chars().any(char::is_whitespace)
+                || trimmed.len() > 200
+            {
+                return Err(invalid(
+                    "publik_adress ska vara en webbadress som börjar med https:// (t.ex. \"https://reservpack.kommun.se\")".into(),
+                ));
             }
             *a = trimmed.to_string();
         }
@@ -294,10 +299,7 @@ impl Config {
 
     /// The aliases for one file, normalised the way headers are.
     pub fn aliases_for(&self, file: &str) -> BTreeMap<String, String> {
-        self.kolumnalias
-            .get(file)
-            .map(|m| m.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect())
-            .unwrap_or_default()
+        self.kolumnalias.get(file).map(|m| m.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect()).unwrap_or_default()
     }
 
     pub fn is_subcontracted(&self, task: &str) -> bool {
@@ -317,7 +319,10 @@ fn template_dir(config: &Path, dir: &Path) -> Result<PathBuf, ConfigError> {
     let base = std::fs::canonicalize(folder_of(config)).map_err(|e| err(format!("kan inte kontrolleras: {e}")))?;
     let real = std::fs::canonicalize(base.join(dir)).map_err(|e| err(format!("finns inte eller kan inte läsas: {e}")))?;
     if !real.starts_with(&base) {
-        return Err(err(format!("ligger utanför konfigurationsfilens katalog {} (efter att länkar följts); mallar läses bara därifrån", base.display())));
+        return Err(err(format!(
+            "ligger utanför konfigurationsfilens katalog {} (efter att länkar följts); mallar läses bara därifrån",
+            base.display()
+        )));
     }
     if !real.is_dir() {
         return Err(err("är ingen katalog".into()));

@@ -80,11 +80,10 @@ pub fn open_inside(root: &Path, path: &Path, root_name: &'static str) -> Result<
     if !t.is_file() {
         return Err(Refusal::NotRegular { kind: kind_of(t) });
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(&real)
-        .map_err(|e| if e.raw_os_error() == Some(libc::ELOOP) { Refusal::NotRegular { kind: "en symbolisk länk" } } else { Refusal::Io(e) })?;
+    let file =
+        OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(&real).map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) { Refusal::NotRegular { kind: "en symbolisk länk" } } else { Refusal::Io(e) }
+        })?;
     let t = file.metadata().map_err(Refusal::Io)?.file_type();
     if !t.is_file() {
         return Err(Refusal::NotRegular { kind: kind_of(t) });

@@ -62,11 +62,17 @@ fn main() -> ExitCode {
 fn swedish_command() -> clap::Command {
     const TEMPLATE: &str = "{about-with-newline}\nAnvändning: {usage}\n\n{all-args}{after-help}";
     let usages = [
-        ("generate", "reservpack generate --input KATALOG --out KATALOG [--date ÅÅÅÅ-MM-DD] [--days N] [--person ID] [--unit ID] [--strict] [--config FIL]"),
+        (
+            "generate",
+            "reservpack generate --input KATALOG --out KATALOG [--date ÅÅÅÅ-MM-DD] [--days N] [--person ID] [--unit ID] [--strict] [--config FIL]",
+        ),
         ("check", "reservpack check --input KATALOG [--config FIL]"),
         ("fixtures", "reservpack fixtures --scale demo|unit|city [--seed N] --out KATALOG"),
         ("gallra", "reservpack gallra --out KATALOG [--today ÅÅÅÅ-MM-DD]"),
-        ("verify", "reservpack verify --out KATALOG DOKUMENT_ID VERSION\n       reservpack verify --out KATALOG QR-TEXT\n       reservpack verify --offline MÅL"),
+        (
+            "verify",
+            "reservpack verify --out KATALOG DOKUMENT_ID VERSION\n       reservpack verify --out KATALOG QR-TEXT\n       reservpack verify --offline MÅL",
+        ),
         ("print", "reservpack print --out KATALOG [--unit ID] [--printer NAMN] [--delta] [--begransad] [--dry-run]"),
         ("export", "reservpack export --out KATALOG --unit ID --to MÅL [--begransad]"),
         ("serve", "reservpack serve --out KATALOG --input KATALOG [--listen 127.0.0.1:8080] [--config FIL]"),
@@ -117,7 +123,9 @@ fn usage_error(e: &clap::Error) -> String {
             }
             m
         }
-        ErrorKind::ArgumentConflict => format!("{} kan inte användas tillsammans med {}", ctx(ContextKind::InvalidArg), ctx(ContextKind::PriorArg)),
+        ErrorKind::ArgumentConflict => {
+            format!("{} kan inte användas tillsammans med {}", ctx(ContextKind::InvalidArg), ctx(ContextKind::PriorArg))
+        }
         ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
             format!("fel antal värden för {}", ctx(ContextKind::InvalidArg))
         }

@@ -104,7 +104,9 @@ pub enum Protection {
     /// Skyddad folkbokföring: the strongest level.
     SkyddadFolkbokforing,
     /// Lokalt skydd: decided by an enhetschef for at most three months.
-    LokaltSkydd { until: Option<NaiveDate> },
+    LokaltSkydd {
+        until: Option<NaiveDate>,
+    },
 }
 
 impl Protection {

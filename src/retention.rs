@@ -179,8 +179,7 @@ fn add(date: NaiveDate, span: Span) -> NaiveDate {
 }
 
 /// The sekretess line every page carries.
-pub const SECRECY_TEXT: &str =
-    "SEKRETESS – strimlas eller läggs i sekretesstunna, aldrig i vanlig pappersåtervinning";
+pub const SECRECY_TEXT: &str = "SEKRETESS – strimlas eller läggs i sekretesstunna, aldrig i vanlig pappersåtervinning";
 
 #[cfg(test)]
 mod tests {

@@ -438,11 +438,7 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
 
     // Incremental: what is unchanged since the published pack is carried over, not rendered.
     // What is rendered gets the stamp's print number and export time (not hashed).
-    let as_of = request
-        .data_as_of
-        .unwrap_or_else(|| newest_input_time(&request.input, date))
-        .format("%Y-%m-%d kl. %H:%M")
-        .to_string();
+    let as_of = request.data_as_of.unwrap_or_else(|| newest_input_time(&request.input, date)).format("%Y-%m-%d kl. %H:%M").to_string();
     let printed_versions = printed_versions(&request.out, &previous);
     let previous_by_id: HashMap<&str, &Entry> = previous.documents.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut kept = 0usize;
@@ -497,8 +493,15 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         documents.push(entry(job, pages, printed_on));
     }
     drop(previous_by_id);
-    let published_units: BTreeSet<String> =
-        previous.documents.iter().chain(&documents).map(|e| e.unit.as_str()).collect::<BTreeSet<&str>>().into_iter().map(str::to_string).collect();
+    let published_units: BTreeSet<String> = previous
+        .documents
+        .iter()
+        .chain(&documents)
+        .map(|e| e.unit.as_str())
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     // Documents outside this run's scope stay published as they are: moved into the new
     // manifest (a city's 60,000 entries are not copied); the rest of the old one is what
     // this run replaces or removes.
@@ -509,12 +512,8 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
     // sheets of other days still show the earlier identity. They move to the enhetschef's
     // folder (the digital copy is kept, restricted), and their printouts go on the
     // restricted gallringslista with every other sheet of the earlier identity.
-    let affected: HashSet<String> = previous
-        .documents
-        .iter()
-        .filter(|e| e.person.as_ref().is_some_and(|k| reidentified.contains(k)))
-        .map(|e| e.unit.clone())
-        .collect();
+    let affected: HashSet<String> =
+        previous.documents.iter().filter(|e| e.person.as_ref().is_some_and(|k| reidentified.contains(k))).map(|e| e.unit.clone()).collect();
     let mut earlier_sheets: HashSet<String> = HashSet::new();
     for e in std::mem::take(&mut previous.documents) {
         if !planned.contains(e.id.as_str()) && run_scope.carries(&e) {
@@ -638,7 +637,11 @@ enum ScopeKind {
     Unit(String),
     /// The person's opaque keys (at every protection level), and the units their documents
     /// are (or were) in.
-    Person { id: String, keys: HashSet<String>, units: HashSet<String> },
+    Person {
+        id: String,
+        keys: HashSet<String>,
+        units: HashSet<String>,
+    },
 }
 
 struct RunScope {
@@ -660,12 +663,16 @@ impl RunScope {
             let mut earlier = false;
             for e in previous.documents.iter().filter(|e| e.person.as_ref().is_some_and(|k| keys.contains(k))) {
                 units.insert(e.unit.clone());
-                earlier |= person.is_some_and(|x| x.protection.is_protected() && e.person.as_ref() != Some(&ids.person_key(p, x.protection)));
+                earlier |=
+                    person.is_some_and(|x| x.protection.is_protected() && e.person.as_ref() != Some(&ids.person_key(p, x.protection)));
             }
             if earlier {
                 // The person became protected or changed level: the unit's schedules and lists
                 // show them too, so the whole unit (or pack) is made again.
-                widened = Some(format!("Personens skydd har ändrats: {} skapas om.", if units.len() == 1 { "hela enheten" } else { "hela packet" }));
+                widened = Some(format!(
+                    "Personens skydd har ändrats: {} skapas om.",
+                    if units.len() == 1 { "hela enheten" } else { "hela packet" }
+                ));
                 match units.iter().next() {
                     Some(u) if units.len() == 1 => ScopeKind::Unit(u.clone()),
                     _ => ScopeKind::All,
@@ -693,12 +700,8 @@ impl RunScope {
             ScopeKind::Unit(u) => ([u.as_str()].into(), None),
             ScopeKind::Person { id, units, .. } => (units.iter().map(String::as_str).collect(), Some(id.as_str())),
         };
-        let mut people: HashSet<String> = data
-            .persons
-            .iter()
-            .filter(|p| person.map_or(units.contains(p.unit.as_str()), |id| p.id == id))
-            .map(|p| p.id.clone())
-            .collect();
+        let mut people: HashSet<String> =
+            data.persons.iter().filter(|p| person.map_or(units.contains(p.unit.as_str()), |id| p.id == id)).map(|p| p.id.clone()).collect();
         let visits = std::mem::take(&mut data.visits);
         let (kept, gone): (Vec<_>, Vec<_>) = if person.is_some() {
             (Vec::new(), visits)

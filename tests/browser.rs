@@ -34,7 +34,9 @@ fn chromedriver() -> Option<(Driver, String)> {
     let child = match Command::new("chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("OBS: chromedriver kunde inte starta ({e}); webbläsartestet hoppas över. Installera chromium och chromium-driver (scripts/test.sh gör det).");
+            eprintln!(
+                "OBS: chromedriver kunde inte starta ({e}); webbläsartestet hoppas över. Installera chromium och chromium-driver (scripts/test.sh gör det)."
+            );
             return None;
         }
     };

@@ -96,7 +96,9 @@ fn unescape(href: &str) -> String {
 }
 
 fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
 }
 
 #[test]
@@ -112,7 +114,14 @@ fn export_writes_a_safe_complete_tree_whose_index_links_resolve_offline() {
         }
     }
     assert!(!entries.iter().any(|e| e.contains("BEGRÄNSAD")), "restricted folder without --begransad");
-    for want in ["index.html", "SHA256SUMS", "KLAR.txt", "Scheman/2026-11-24", "Listor/Telefonlista arbetstelefoner.pdf", "Blanketter/Reservblankett totaltidsregistrering (ifyllbar).pdf"] {
+    for want in [
+        "index.html",
+        "SHA256SUMS",
+        "KLAR.txt",
+        "Scheman/2026-11-24",
+        "Listor/Telefonlista arbetstelefoner.pdf",
+        "Blanketter/Reservblankett totaltidsregistrering (ifyllbar).pdf",
+    ] {
         assert!(entries.iter().any(|e| e == want), "{want} missing: {entries:?}");
     }
     // Schedules by day, named by signature and employee.
@@ -120,7 +129,8 @@ fn export_writes_a_safe_complete_tree_whose_index_links_resolve_offline() {
 
     // Every general document of the unit is there, byte for byte (by version id in index and bytes).
     let files: BTreeSet<String> = entries.iter().filter(|e| copy.join(e).is_file()).cloned().collect();
-    let docs: Vec<serde_json::Value> = documents(out.path()).into_iter().filter(|d| d["unit"] == "HT-NORR" && d["audience"] == "personal").collect();
+    let docs: Vec<serde_json::Value> =
+        documents(out.path()).into_iter().filter(|d| d["unit"] == "HT-NORR" && d["audience"] == "personal").collect();
     let copied: BTreeSet<String> = files.iter().filter(|f| f.ends_with(".pdf")).map(|f| sha256(&copy.join(f))).collect();
     for d in &docs {
         let src = out.path().join(d["path"].as_str().unwrap());
@@ -228,7 +238,10 @@ fn nothing_restricted_without_begransad_and_restricted_only_in_its_folder_with_i
         let mut found = leaks("utskriften", &text(&o), &ids);
         for e in tree(&copy) {
             found.extend(leaks(&format!("filnamnet {e}"), &e, &ids));
-            assert!(!e.contains("BEGR") && !e.to_lowercase().contains("begransad") && !e.contains("Ordinarie akt") && !e.contains("privata"), "{e}");
+            assert!(
+                !e.contains("BEGR") && !e.to_lowercase().contains("begransad") && !e.contains("Ordinarie akt") && !e.contains("privata"),
+                "{e}"
+            );
             let p = copy.join(&e);
             if p.is_file() {
                 let t = if e.ends_with(".pdf") { raw_text(&p) } else { std::fs::read_to_string(&p).unwrap() };
@@ -237,12 +250,16 @@ fn nothing_restricted_without_begransad_and_restricted_only_in_its_folder_with_i
             }
         }
         let index = std::fs::read_to_string(copy.join("index.html")).unwrap();
-        assert!(!index.contains("BEGRÄNSA") && !index.contains("AKT-") && !index.contains("TELP-"), "the index mentions restricted material");
+        assert!(
+            !index.contains("BEGRÄNSA") && !index.contains("AKT-") && !index.contains("TELP-"),
+            "the index mentions restricted material"
+        );
         assert!(found.is_empty(), "{unit}: {found:#?}");
 
         // With --begransad: restricted documents only inside the BEGRÄNSAD folder.
         let (_stick, copy, _) = export_to_new_stick(out.path(), unit, true);
-        let restricted: Vec<serde_json::Value> = documents(out.path()).into_iter().filter(|d| d["unit"] == unit && d["audience"] == "enhetschef").collect();
+        let restricted: Vec<serde_json::Value> =
+            documents(out.path()).into_iter().filter(|d| d["unit"] == unit && d["audience"] == "enhetschef").collect();
         assert!(!restricted.is_empty());
         let mut where_: Vec<String> = Vec::new();
         for e in tree(&copy).into_iter().filter(|e| e.ends_with(".pdf")) {
@@ -289,6 +306,7 @@ fn export_refuses_a_target_that_is_no_directory_and_leaves_foreign_folders_alone
     let o = export(out.path(), "HT-NORR", stick.path(), false);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_eq!(std::fs::read(mine.join("egen.txt")).unwrap(), b"mitt");
-    let left: Vec<String> = std::fs::read_dir(stick.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let left: Vec<String> =
+        std::fs::read_dir(stick.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(left.iter().all(|n| !n.starts_with(".reservpack-")), "{left:?}");
 }

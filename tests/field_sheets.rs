@@ -85,8 +85,11 @@ fn the_demo_pack_holds_every_field_sheet_with_its_content() {
     assert!(real.contains("SKYDDADE PERSONUPPGIFTER"));
     // An unprotected alarm client's own phone stands on the general list.
     let persons = read_csv(&input.join("personer.csv"));
-    let alarm: Vec<String> =
-        read_json(&input.join("uppdrag.json")).iter().filter(|a| a["typ"] == "larm").map(|a| a["person_id"].as_str().unwrap().to_string()).collect();
+    let alarm: Vec<String> = read_json(&input.join("uppdrag.json"))
+        .iter()
+        .filter(|a| a["typ"] == "larm")
+        .map(|a| a["person_id"].as_str().unwrap().to_string())
+        .collect();
     let plain = persons.iter().find(|p| p["skydd"] == "ingen" && alarm.contains(&p["person_id"]) && !p["telefon"].is_empty()).unwrap();
     assert!(larm.contains(&format!("{} {} {}", plain["fornamn"], plain["efternamn"], plain["telefon"])), "{larm}");
 
@@ -96,7 +99,13 @@ fn the_demo_pack_holds_every_field_sheet_with_its_content() {
     let by_id: HashMap<&str, &HashMap<String, String>> = persons.iter().map(|p| (p["person_id"].as_str(), p)).collect();
     for v in visits.iter().filter(|v| !v["nyckelnummer"].is_empty()) {
         let p = by_id[v["person_id"].as_str()];
-        let who = if p["skydd"] == "ingen" { format!("{} {}", p["fornamn"], p["efternamn"]) } else if p["fiktivt_namn"].is_empty() { format!("Ärende {}", p["arendenummer"]) } else { p["fiktivt_namn"].clone() };
+        let who = if p["skydd"] == "ingen" {
+            format!("{} {}", p["fornamn"], p["efternamn"])
+        } else if p["fiktivt_namn"].is_empty() {
+            format!("Ärende {}", p["arendenummer"])
+        } else {
+            p["fiktivt_namn"].clone()
+        };
         assert!(keys.contains(&format!("{} {who}", v["nyckelnummer"])), "key {} of {who} listed", v["nyckelnummer"]);
         if p["skydd"] != "ingen" {
             assert!(keys.contains(&format!("{} {who} se fiktiv akt {}", v["nyckelnummer"], p["nyckelplats"])), "{keys}");
@@ -153,15 +162,18 @@ fn the_demo_pack_holds_every_field_sheet_with_its_content() {
     }
     let name_of = |id: &str| {
         let p = by_id[id];
-        if p["skydd"] == "ingen" { format!("{} {}", p["fornamn"], p["efternamn"]) } else if p["fiktivt_namn"].is_empty() { format!("Ärende {}", p["arendenummer"]) } else { p["fiktivt_namn"].clone() }
+        if p["skydd"] == "ingen" {
+            format!("{} {}", p["fornamn"], p["efternamn"])
+        } else if p["fiktivt_namn"].is_empty() {
+            format!("Ärende {}", p["arendenummer"])
+        } else {
+            p["fiktivt_namn"].clone()
+        }
     };
     let someone = delegated.iter().next().unwrap();
     // (The manifest names no one: find their sheet by its text.)
-    let t = signing
-        .iter()
-        .map(|d| text_of(out.path(), d))
-        .find(|t| t.contains(&format!("Namn {}", name_of(someone))))
-        .expect("their sheet");
+    let t =
+        signing.iter().map(|d| text_of(out.path(), d)).find(|t| t.contains(&format!("Namn {}", name_of(someone)))).expect("their sheet");
     let mut times: Vec<&str> = visits
         .iter()
         .filter(|v| v["person_id"] == *someone && v["insatser"].contains("Läkemedelsöverlämning"))
@@ -212,7 +224,17 @@ fn field_sheets_stay_the_same_next_night_and_through_a_persons_run() {
     let visits = read_csv(&input.path().join("besok.csv"));
     let someone = visits.iter().find(|v| v["insatser"].contains("Läkemedelsöverlämning")).unwrap()["person_id"].clone();
     assert!(persons.iter().any(|p| p["person_id"] == someone));
-    let o = run(&["generate", "--input", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--date", NEXT_DAY, "--person", &someone]);
+    let o = run(&[
+        "generate",
+        "--input",
+        input.path().to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--date",
+        NEXT_DAY,
+        "--person",
+        &someone,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(versions(out.path()), first, "a person's run neither drops nor changes a signeringslista");
 

@@ -46,10 +46,8 @@ fn ok(o: &Output) {
 /// id → entry of the published manifest, with its printed `subject` from the hidden
 /// register beside it (the manifest itself never names a person).
 fn by_id(out: &Path) -> BTreeMap<String, Value> {
-    let register: HashMap<String, String> = std::fs::read(out.join(".packs/current/.register.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let register: HashMap<String, String> =
+        std::fs::read(out.join(".packs/current/.register.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     documents(out)
         .into_iter()
         .map(|mut d| {
@@ -161,10 +159,8 @@ fn a_new_plan_version_supersedes_exactly_that_plan_and_is_on_the_shred_list() {
     // The gallringslista names the old version and nothing else of that person (but the
     // folder's contents sheet, which lists the plan's version).
     let rows = contract_csv(&unit_list(out.path(), UNIT));
-    let theirs: Vec<&HashMap<String, String>> = rows
-        .iter()
-        .filter(|r| before.get(&r["id"]).is_some_and(|d| d["person"] == person) && r["kind"] != "innehall")
-        .collect();
+    let theirs: Vec<&HashMap<String, String>> =
+        rows.iter().filter(|r| before.get(&r["id"]).is_some_and(|d| d["person"] == person) && r["kind"] != "innehall").collect();
     assert_eq!(theirs.len(), 1, "{rows:?}");
     let row = theirs[0];
     assert_eq!(row["id"], plan_id);
@@ -176,7 +172,10 @@ fn a_new_plan_version_supersedes_exactly_that_plan_and_is_on_the_shred_list() {
     assert_eq!(row["subject"], before[&plan_id]["subject"].as_str().unwrap());
     assert_eq!(row["pages"], before[&plan_id]["pages"].to_string());
     for r in &rows {
-        assert!(r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "egenkontroll" || r["kind"] == "innehall"), "unexpected row {r:?}");
+        assert!(
+            r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "egenkontroll" || r["kind"] == "innehall"),
+            "unexpected row {r:?}"
+        );
     }
     // The PDF says the same, with the stamp.
     let pdf = out.path().join(UNIT).join("gallringslista.pdf");
@@ -331,7 +330,8 @@ fn a_person_who_left_has_every_document_on_the_list() {
     let drop_lines = |file: &str| {
         let p = input.path().join(file);
         let text = std::fs::read_to_string(&p).unwrap();
-        let kept: Vec<&str> = text.lines().filter(|l| !l.contains(&format!("{PERSON};")) && !l.starts_with(&format!("{PERSON};"))).collect();
+        let kept: Vec<&str> =
+            text.lines().filter(|l| !l.contains(&format!("{PERSON};")) && !l.starts_with(&format!("{PERSON};"))).collect();
         std::fs::write(&p, kept.join("\n") + "\n").unwrap();
     };
     for f in ["personer.csv", "besok.csv", "narstaende.csv"] {
@@ -346,7 +346,10 @@ fn a_person_who_left_has_every_document_on_the_list() {
     ok(&generate(input.path(), out.path(), &[]));
     let after = by_id(out.path());
     let gone: Vec<&String> = before.keys().filter(|id| !after.contains_key(*id)).collect();
-    let person = before.values().find(|d| d["kind"] == "genomforandeplan" && d["unit"] == UNIT && d["subject"] == "Rolf Karlsson").map(|d| d["person"].clone());
+    let person = before
+        .values()
+        .find(|d| d["kind"] == "genomforandeplan" && d["unit"] == UNIT && d["subject"] == "Rolf Karlsson")
+        .map(|d| d["person"].clone());
     let person = person.expect("the person's plan was published");
     let theirs: BTreeSet<&String> = before.iter().filter(|(_, d)| d["person"] == person).map(|(id, _)| id).collect();
     assert!(theirs.len() >= 4, "personkort, plan, forms …");
@@ -400,7 +403,11 @@ fn dated_documents_stay_until_gallra_which_deletes_them_and_keeps_the_manifest_t
         assert!(text(&g).contains(id), "gallra says it deleted {id}");
     }
     for (id, d) in &second {
-        let due = d["gallring"].as_str().unwrap().parse::<chrono::NaiveDate>().is_ok_and(|g| g <= chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
+        let due = d["gallring"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::NaiveDate>()
+            .is_ok_and(|g| g <= chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
         assert_eq!(!after.contains_key(id), due, "{id} ({}) kept unless due", d["gallring"]);
     }
     assert_whole(out.path());
@@ -518,7 +525,9 @@ fn killing_generate_at_any_point_never_loses_the_pack() {
             day += 1;
             dates[day as usize % 3]
         };
-        ["generate", "--input", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--date", date].map(String::from).to_vec()
+        ["generate", "--input", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--date", date]
+            .map(String::from)
+            .to_vec()
     };
     // How long each kind of run takes, uninterrupted.
     let mut took = [Duration::ZERO; 2];
@@ -564,7 +573,8 @@ fn killing_generate_at_any_point_never_loses_the_pack() {
     assert_eq!(packs.len(), 4, "current, its generation, the trees and the pack's id secret: {packs:?}");
     assert!(packs.iter().any(|p| p == "id_nyckel"), "{packs:?}");
     // Every file kept under `.packs/trees` is reachable from the published pack.
-    let reachable: BTreeSet<PathBuf> = files(&out.path().join(".packs/current")).iter().map(|f| std::fs::canonicalize(f).unwrap()).collect();
+    let reachable: BTreeSet<PathBuf> =
+        files(&out.path().join(".packs/current")).iter().map(|f| std::fs::canonicalize(f).unwrap()).collect();
     let mut stack = vec![std::fs::canonicalize(out.path().join(".packs/trees")).unwrap()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {

@@ -5,18 +5,8 @@ mod common;
 
 use common::*;
 
-const TRICKY: &[&str] = &[
-    "#set page(fill: red)",
-    "]",
-    "$x$",
-    "\\",
-    "@ref",
-    "<lbl>",
-    "*bold*",
-    "// inte en kommentar",
-    "#{ panic() }",
-    "\"citat\"",
-];
+const TRICKY: &[&str] =
+    &["#set page(fill: red)", "]", "$x$", "\\", "@ref", "<lbl>", "*bold*", "// inte en kommentar", "#{ panic() }", "\"citat\""];
 
 fn replace_field(path: &std::path::Path, row_starts: &str, col: usize, value: &str) {
     let mut r = csv::ReaderBuilder::new().delimiter(b';').has_headers(false).from_path(path).unwrap();

@@ -63,7 +63,10 @@ fn add_distinctive_persons(dir: &Path) {
             place = format!("Hos grannen Xyzander{} Qvornström, {}", (i + 1) % 3, pnr_of((i + 1) % 3)),
         ));
         rel.push_str(&format!("PX{i:04};Blixt{i} Qvornström;son;076-444 1{i} 2{i};ja\n"));
-        visits.push_str(&format!("{DATE};23:0{i};23:0{};OLBE;PX{i:04};Tillsyn;N-77{i}{i};nej;Xyzander{i} vill ha kaffe, ring 070-555 0{i} 9{i}\n", i + 5));
+        visits.push_str(&format!(
+            "{DATE};23:0{i};23:0{};OLBE;PX{i:04};Tillsyn;N-77{i}{i};nej;Xyzander{i} vill ha kaffe, ring 070-555 0{i} 9{i}\n",
+            i + 5
+        ));
     }
     for (file, text) in [("personer.csv", rows), ("narstaende.csv", rel), ("besok.csv", visits)] {
         let mut f = std::fs::OpenOptions::new().append(true).open(dir.join(file)).unwrap();
@@ -195,7 +198,8 @@ fn run_and_scan(input: &Path) -> (Scan, HashMap<PathBuf, String>, Vec<Protected>
             "pdf" => {
                 let t = raw_text(&file);
                 // The real address may stand only on the fictive personkort (and on its pages in a batch).
-                let allow_address = kind_of.get(&file).is_some_and(|k| k == "personkort") || rel.components().any(|c| c.as_os_str() == "print");
+                let allow_address =
+                    kind_of.get(&file).is_some_and(|k| k == "personkort") || rel.components().any(|c| c.as_os_str() == "print");
                 scan.check(&format!("texten i {}", rel.display()), &t, &persons, allow_address);
                 scan.check(&format!("metadata i {}", rel.display()), &pdfinfo(&file), &persons, false);
                 let raw = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
@@ -273,7 +277,11 @@ fn demo_fixtures_leak_nothing() {
             assert!(keys.contains(&format!("N-7700 {} se fiktiv akt", p.printed_as)), "{} on the nyckellista: {keys}", p.id);
         }
         assert!(warnings.contains(&format!("{} Penicillinallergi", p.printed_as)), "{} on the varningar sheet: {warnings}", p.id);
-        assert!(restricted.contains(&p.real_name) && restricted.contains(&p.phones[p.phones.len() - 1]), "{} in the restricted larmlista", p.id);
+        assert!(
+            restricted.contains(&p.real_name) && restricted.contains(&p.phones[p.phones.len() - 1]),
+            "{} in the restricted larmlista",
+            p.id
+        );
     }
     assert!(warnings.contains("[borttaget]") && keys.contains("[borttaget]"), "the named relative and neighbour were replaced");
     assert!(restricted.contains("SKYDDADE PERSONUPPGIFTER"));

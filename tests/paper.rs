@@ -177,7 +177,10 @@ fn the_egenkontroll_does_not_change_from_night_to_night() {
     let second = checklists(out.path());
     assert!(!first.is_empty());
     assert!(first == second, "the egenkontroll changed between two nights");
-    let eg = documents(out.path()).into_iter().find(|d| d["kind"] == "egenkontroll" && d["unit"] == UNIT && d["audience"] == "personal").unwrap();
+    let eg = documents(out.path())
+        .into_iter()
+        .find(|d| d["kind"] == "egenkontroll" && d["unit"] == UNIT && d["audience"] == "personal")
+        .unwrap();
     let t = flat(&raw_text(&out.path().join(eg["path"].as_str().unwrap())));
     assert!(t.contains("Pappersscheman, ett per medarbetare och dag"), "{t}");
     assert!(!t.contains("2026-11-25 ") || !t.contains("Pappersschema "), "no per-day schedule rows");
@@ -206,7 +209,12 @@ fn the_gallringslista_has_two_parts() {
     assert!(csv.iter().all(|r| r["part"] == "oanvand" || r["part"] == "ifylld"));
     let t = flat(&raw_text(&out.path().join(UNIT).join("gallringslista.pdf")));
     assert!(t.contains("Del 1. Oanvända kopior: strimla nu"), "{t}");
-    assert!(t.contains("Del 2. Ifyllda blad är originalhandlingar: för in uppgifterna / efterregistrera tiden först, strimla sedan enligt rutinen"), "{t}");
+    assert!(
+        t.contains(
+            "Del 2. Ifyllda blad är originalhandlingar: för in uppgifterna / efterregistrera tiden först, strimla sedan enligt rutinen"
+        ),
+        "{t}"
+    );
     assert!(t.contains("efterregistrering av utförd tid"), "{t}");
     assert!(t.contains("Strimlat av") && t.contains("Signatur"), "the receipt stays");
     assert!(t.contains("Uppgifter per "), "the list says when the data is from: {t}");
@@ -268,7 +276,12 @@ fn contents_driftstopp_and_the_marked_ordinary_file() {
 /// printed sheet would be): per page, the texts of the codes found.
 fn qr_codes(pdf: &Path) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
-    let o = std::process::Command::new("pdftoppm").args(["-r", "200", "-gray", "-png"]).arg(pdf).arg(dir.path().join("p")).output().expect("pdftoppm runs");
+    let o = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-png"])
+        .arg(pdf)
+        .arg(dir.path().join("p"))
+        .output()
+        .expect("pdftoppm runs");
     assert!(o.status.success(), "pdftoppm failed on {}", pdf.display());
     let mut files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.path()).collect();
     files.sort();
@@ -297,7 +310,9 @@ fn every_page_has_a_qr_code_that_matches_its_footer_and_verify_reads_it() {
     let out = tempfile::tempdir().unwrap();
     ok(&generate(input.path(), out.path(), &[]));
     let docs = documents(out.path());
-    let find = |kind: &str, audience: &str| docs.iter().find(|d| d["kind"] == kind && d["audience"] == audience && d["unit"] == UNIT).unwrap_or_else(|| panic!("{kind}"));
+    let find = |kind: &str, audience: &str| {
+        docs.iter().find(|d| d["kind"] == kind && d["audience"] == audience && d["unit"] == UNIT).unwrap_or_else(|| panic!("{kind}"))
+    };
     let checklist = find("egenkontroll", "personal");
     let restricted = find("akt_skyddad", "enhetschef");
     let plan = docs.iter().find(|d| d["kind"] == "genomforandeplan" && d["audience"] == "personal").unwrap();
@@ -353,7 +368,19 @@ fn every_page_has_a_qr_code_that_matches_its_footer_and_verify_reads_it() {
     std::fs::write(&config, "publik_adress = \"https://reservpack.exempelkommun.se/\"\n").unwrap();
     let fresh = tempfile::tempdir().unwrap();
     let person = plans[0]["person_id"].as_str().unwrap().to_string();
-    let o = run(&["generate", "--input", input.path().to_str().unwrap(), "--out", fresh.path().to_str().unwrap(), "--date", DATE, "--person", &person, "--config", config.to_str().unwrap()]);
+    let o = run(&[
+        "generate",
+        "--input",
+        input.path().to_str().unwrap(),
+        "--out",
+        fresh.path().to_str().unwrap(),
+        "--date",
+        DATE,
+        "--person",
+        &person,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
     ok(&o);
     let d = documents(fresh.path()).into_iter().find(|d| d["kind"] == "genomforandeplan").unwrap();
     let (id, short) = (d["id"].as_str().unwrap(), &d["version"].as_str().unwrap()[..8]);

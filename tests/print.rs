@@ -216,22 +216,38 @@ fn every_batch_is_whole_checked_and_in_filing_order() {
                 by_id[id]["kind"].as_str().unwrap()
             })
             .collect();
-        let section = |k: &str, person: bool| if k == "schema" { 1 } else if person { 2 } else { 0 };
-        let sections: Vec<u8> = leaves
-            .iter()
-            .zip(&kinds)
-            .map(|(m, k)| section(k, m.depth > 0))
-            .collect();
+        let section = |k: &str, person: bool| {
+            if k == "schema" {
+                1
+            } else if person {
+                2
+            } else {
+                0
+            }
+        };
+        let sections: Vec<u8> = leaves.iter().zip(&kinds).map(|(m, k)| section(k, m.depth > 0)).collect();
         assert!(sections.windows(2).all(|w| w[0] <= w[1]), "{}: unit documents, then schedules, then folders", row.batch);
         let unit_kinds: Vec<&str> = kinds.iter().zip(&sections).filter(|(_, s)| **s == 0).map(|(k, _)| *k).collect();
         let rank = |k: &str| {
             [
-                "driftstopp", "kontakter", "telefonlista", "telefonlista_privat", "signaturlista", "larmlista", "nyckellista", "varningar",
-                "boendelista", "timecare", "planerade_besok", "rutiner", "blankett", "egenkontroll",
+                "driftstopp",
+                "kontakter",
+                "telefonlista",
+                "telefonlista_privat",
+                "signaturlista",
+                "larmlista",
+                "nyckellista",
+                "varningar",
+                "boendelista",
+                "timecare",
+                "planerade_besok",
+                "rutiner",
+                "blankett",
+                "egenkontroll",
             ]
-                .iter()
-                .position(|x| *x == k)
-                .unwrap_or(99)
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or(99)
         };
         assert!(unit_kinds.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "{}: unit documents in filing order: {unit_kinds:?}", row.batch);
         let signatures: Vec<String> = leaves
@@ -247,7 +263,15 @@ fn every_batch_is_whole_checked_and_in_filing_order() {
         let folder_pages: Vec<usize> = persons.iter().map(|m| m.page).collect();
         assert!(folder_pages.windows(2).all(|w| w[0] < w[1]));
         let key = |s: &str| -> String {
-            s.to_lowercase().chars().map(|c| match c { 'å' => '{', 'ä' => '|', 'ö' => '}', c => c }).collect()
+            s.to_lowercase()
+                .chars()
+                .map(|c| match c {
+                    'å' => '{',
+                    'ä' => '|',
+                    'ö' => '}',
+                    c => c,
+                })
+                .collect()
         };
         let names: Vec<String> = persons.iter().map(|m| key(&m.title)).collect();
         let mut sorted = names.clone();
@@ -289,7 +313,9 @@ fn no_restricted_document_in_a_general_batch() {
             // The fictive personkort of a protected person is in the general batch.
             let fictive = docs
                 .iter()
-                .filter(|d| d["unit"] == row.unit.as_str() && d["kind"] == "personkort" && d["storage"].as_str().unwrap_or("").starts_with("Fiktiv"))
+                .filter(|d| {
+                    d["unit"] == row.unit.as_str() && d["kind"] == "personkort" && d["storage"].as_str().unwrap_or("").starts_with("Fiktiv")
+                })
                 .count();
             if row.batch.contains("/full-") && fictive > 0 {
                 assert!(raw.contains("Fiktiv akt"), "{}: the fictive personkort is printed with the folders", row.batch);
@@ -300,14 +326,23 @@ fn no_restricted_document_in_a_general_batch() {
                 let page = flat(page);
                 for street in &protected_streets {
                     if page.contains(street.as_str()) {
-                        assert!(personkort.iter().any(|id| page.contains(&format!("{id} v"))), "{}: page {} shows a protected address outside a personkort", row.batch, i + 1);
+                        assert!(
+                            personkort.iter().any(|id| page.contains(&format!("{id} v"))),
+                            "{}: page {} shows a protected address outside a personkort",
+                            row.batch,
+                            i + 1
+                        );
                     }
                 }
             }
         } else {
             assert!(row.batch.starts_with(&format!("{}/begransad/print/", row.unit)), "{}", row.batch);
             for d in docs.iter().filter(|d| d["unit"] == row.unit.as_str() && d["audience"] == "personal") {
-                assert!(!raw.contains(&format!("{} v", d["id"].as_str().unwrap())), "{}: a general document in the restricted batch", row.batch);
+                assert!(
+                    !raw.contains(&format!("{} v", d["id"].as_str().unwrap())),
+                    "{}: a general document in the restricted batch",
+                    row.batch
+                );
             }
             assert!(flat(&pages(&pdf)[0]).contains("Begränsad bunt – endast enhetschef"));
         }
@@ -363,11 +398,15 @@ fn the_delta_batch_holds_only_new_and_changed_documents() {
         // Whitespace-normalised: pdftotext -raw breaks a turned (landscape) page word by word.
         let raw = flat(&raw_text(&pdf));
         for d in docs {
-            assert!(raw.contains(&format!("{} v{}", d["id"].as_str().unwrap(), &d["version"].as_str().unwrap()[..8])), "the new version is in the delta");
+            assert!(
+                raw.contains(&format!("{} v{}", d["id"].as_str().unwrap(), &d["version"].as_str().unwrap()[..8])),
+                "the new version is in the delta"
+            );
         }
         assert_eq!(bookmarks(&pdf).iter().filter(|m| m.leaf).count(), docs.len());
         // The cover counts the superseded pages: the old versions of the changed documents.
-        let shred: usize = docs.iter().filter_map(|d| old.get(d["id"].as_str().unwrap())).map(|o| o["pages"].as_u64().unwrap() as usize).sum();
+        let shred: usize =
+            docs.iter().filter_map(|d| old.get(d["id"].as_str().unwrap())).map(|o| o["pages"].as_u64().unwrap() as usize).sum();
         let cover = flat(&pages(&pdf)[0]);
         let word = if shred == 1 { "sida" } else { "sidor" };
         assert!(cover.contains(&format!("Att strimla {shred} {word} enligt gallringslistan")), "{cover}");
@@ -423,7 +462,9 @@ fn a_person_run_keeps_the_delta_batches_of_other_units() {
         assert_eq!(sha256_file(&out.path().join(&r.batch)), r.sha256, "{}", r.batch);
     }
     // Other units' rows are the same rows; the person's unit has no delta but the new one.
-    let other = |rs: &[Row]| -> Vec<(String, String)> { rs.iter().filter(|r| r.unit != unit).map(|r| (r.batch.clone(), r.sha256.clone())).collect() };
+    let other = |rs: &[Row]| -> Vec<(String, String)> {
+        rs.iter().filter(|r| r.unit != unit).map(|r| (r.batch.clone(), r.sha256.clone())).collect()
+    };
     assert_eq!(other(&rows), other(&rows_before));
     assert_eq!(rows.iter().filter(|r| r.unit == unit && r.batch.contains("/delta-")).count(), 1);
 }
@@ -455,7 +496,6 @@ fn two_runs_give_identical_batches() {
         assert_eq!(std::fs::read(&f).unwrap(), std::fs::read(&d).unwrap());
         let cover = flat(&pages(&d)[0]);
         assert!(cover.contains("också deltabunten"), "{cover}");
-
     }
 }
 
@@ -470,7 +510,11 @@ fn print_dry_run_prints_one_lp_command_per_batch() {
         assert_eq!(o.status.code(), Some(0), "{}", text(o));
         String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect()
     };
-    let o = bin().args(["print", "--out", o_str, "--printer", "Utskriftsrum-1", "--dry-run"]).env_remove("RESERVPACK_PRINTER").output().unwrap();
+    let o = bin()
+        .args(["print", "--out", o_str, "--printer", "Utskriftsrum-1", "--dry-run"])
+        .env_remove("RESERVPACK_PRINTER")
+        .output()
+        .unwrap();
     let cmds = lines(&o);
     // General batches only by default (issue 12): restricted ones need --begransad.
     let full: Vec<&Row> = rows.iter().filter(|r| r.batch.contains("/full-") && r.audience == "personal").collect();
@@ -503,9 +547,14 @@ fn print_dry_run_prints_one_lp_command_per_batch() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 
     // --delta: the delta batches; --unit: one unit; the printer from RESERVPACK_PRINTER.
-    let o = bin().args(["print", "--out", o_str, "--delta", "--unit", "VB-LINDEN", "--dry-run"]).env("RESERVPACK_PRINTER", "Rum-2").output().unwrap();
+    let o = bin()
+        .args(["print", "--out", o_str, "--delta", "--unit", "VB-LINDEN", "--dry-run"])
+        .env("RESERVPACK_PRINTER", "Rum-2")
+        .output()
+        .unwrap();
     let cmds = lines(&o);
-    let want: Vec<&Row> = rows.iter().filter(|r| r.batch.contains("/delta-") && r.unit == "VB-LINDEN" && r.audience == "personal").collect();
+    let want: Vec<&Row> =
+        rows.iter().filter(|r| r.batch.contains("/delta-") && r.unit == "VB-LINDEN" && r.audience == "personal").collect();
     assert_eq!(cmds.len(), want.len());
     assert!(cmds.iter().all(|c| c.starts_with("lp -d Rum-2 ") && c.contains("VB-LINDEN/") && c.contains("/delta-")), "{cmds:?}");
 
@@ -541,16 +590,23 @@ fn cups_pdf_dir() -> PathBuf {
 #[test]
 fn prints_to_a_cups_pdf_printer() {
     if Command::new("lpstat").arg("-r").output().is_err() {
-        eprintln!("HOPPAR ÖVER: lpstat finns inte (CUPS är inte installerat; scripts/test.sh försöker installera cups och printer-driver-cups-pdf)");
+        eprintln!(
+            "HOPPAR ÖVER: lpstat finns inte (CUPS är inte installerat; scripts/test.sh försöker installera cups och printer-driver-cups-pdf)"
+        );
         return;
     }
     let Some(printer) = cups_pdf_printer() else {
-        eprintln!("HOPPAR ÖVER: ingen CUPS-PDF-skrivare (lpstat -v visar ingen cups-pdf:/); scripts/test.sh lägger upp en när CUPS går att starta");
+        eprintln!(
+            "HOPPAR ÖVER: ingen CUPS-PDF-skrivare (lpstat -v visar ingen cups-pdf:/); scripts/test.sh lägger upp en när CUPS går att starta"
+        );
         return;
     };
     let out = tempfile::tempdir().unwrap();
     generate_demo(out.path());
-    let rows: Vec<Row> = print_manifest(out.path()).into_iter().filter(|r| r.unit == "VB-LINDEN" && r.audience == "personal" && r.batch.contains("/full-")).collect();
+    let rows: Vec<Row> = print_manifest(out.path())
+        .into_iter()
+        .filter(|r| r.unit == "VB-LINDEN" && r.audience == "personal" && r.batch.contains("/full-"))
+        .collect();
     let dir = cups_pdf_dir();
     let before: Vec<PathBuf> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     let o = bin().args(["print", "--out", out.path().to_str().unwrap(), "--unit", "VB-LINDEN", "--printer", &printer]).output().unwrap();

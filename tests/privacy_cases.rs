@@ -112,9 +112,15 @@ fn case1_name_in_another_persons_records_is_removed_and_reported() {
     assert!(err.lines().any(|l| l.starts_with("personer.csv:4:") && l.contains("[borttaget]")), "a warning names personer.csv:4:\n{err}");
     assert!(err.contains("genomforandeplaner.json:") && err.contains("hsl.json:"), "warnings name the JSON files:\n{err}");
     let general = general_texts(&arts);
-    assert!(general.iter().any(|(_, t)| flat(t).contains("i huset intill ringer ibland") && t.contains("[borttaget]")), "the note prints with [borttaget]");
+    assert!(
+        general.iter().any(|(_, t)| flat(t).contains("i huset intill ringer ibland") && t.contains("[borttaget]")),
+        "the note prints with [borttaget]"
+    );
     assert!(!general_egenkontroll_text(out.path()).contains("borttaget"), "the scrub warnings are not on the general egenkontroll");
-    assert!(flat(&restricted_egenkontroll_text(out.path())).contains(&format!("besok.csv rad {line}")), "the restricted egenkontroll lists the warning");
+    assert!(
+        flat(&restricted_egenkontroll_text(out.path())).contains(&format!("besok.csv rad {line}")),
+        "the restricted egenkontroll lists the warning"
+    );
     assert_real_name_on_ordinary_file(out.path(), "Åke Wahlgren");
 }
 
@@ -128,7 +134,9 @@ fn case2_every_spelling_is_removed() {
     let nfd = "A\u{30a}ke Wahlgren";
     let mut visits = Table::read(&d.join("besok.csv"));
     let own: Vec<usize> = (0..visits.rows.len()).filter(|&i| visits.rows[i][0] == DATE && visits.rows[i][4] == AKE).collect();
-    let others: Vec<usize> = (0..visits.rows.len()).filter(|&i| visits.rows[i][0] == DATE && visits.rows[i][4] != AKE && visits.rows[i][4] != "P000011").collect();
+    let others: Vec<usize> = (0..visits.rows.len())
+        .filter(|&i| visits.rows[i][0] == DATE && visits.rows[i][4] != AKE && visits.rows[i][4] != "P000011")
+        .collect();
     let own_notes = [
         "ÅKE WAHLGRENS dotter kommer 14",
         "Ake Wahlgren, pnr 360101–3554",
@@ -261,8 +269,7 @@ fn case5_a_person_who_becomes_protected_is_cut_off_from_the_old_sheets() {
         .filter(|d| ["personkort", "genomforandeplan", "uppdrag", "hsl", "blankett"].contains(&d["kind"].as_str().unwrap()))
         .map(|d| d["id"].as_str().unwrap().to_string())
         .collect();
-    let old: Vec<(String, String)> =
-        docs_showing(out.path(), "Asta Bengtsson").into_iter().filter(|(id, _)| folder.contains(id)).collect();
+    let old: Vec<(String, String)> = docs_showing(out.path(), "Asta Bengtsson").into_iter().filter(|(id, _)| folder.contains(id)).collect();
     assert!(old.len() >= 3, "her general documents in the first run: {old:?}");
 
     let mut persons = Table::read(&d.join("personer.csv"));
@@ -294,7 +301,9 @@ fn case5_a_person_who_becomes_protected_is_cut_off_from_the_old_sheets() {
             assert!(!t.contains(id.as_str()), "the general {f} lists her old sheet {id}");
         }
     }
-    let restricted = String::from_utf8_lossy(&std::fs::read(unit.join("begransad/gallringslista.csv")).expect("restricted gallringslista.csv")).into_owned();
+    let restricted =
+        String::from_utf8_lossy(&std::fs::read(unit.join("begransad/gallringslista.csv")).expect("restricted gallringslista.csv"))
+            .into_owned();
     for (id, _) in &old {
         assert!(restricted.contains(id.as_str()), "the restricted gallringslista lists {id}:\n{restricted}");
     }
@@ -338,14 +347,20 @@ fn case7_mixed_encoding_never_garbles_into_a_leak() {
     let err = stderr(&o);
     match o.status.code() {
         Some(1) => {
-            assert!(err.contains(&format!("personer.csv:{line}:16")) || err.contains(&format!("personer.csv:{line}:")), "names personer.csv:LINE:COL:\n{err}");
+            assert!(
+                err.contains(&format!("personer.csv:{line}:16")) || err.contains(&format!("personer.csv:{line}:")),
+                "names personer.csv:LINE:COL:\n{err}"
+            );
             assert!(!out.path().join("manifest.json").exists(), "nothing published");
             let ids = protected_identities(&demo_input());
             let l = scan_all(&[], &[&o], &ids);
             assert!(l.is_empty(), "{l:?}");
         }
         Some(0) | Some(3) => {
-            assert!(err.lines().any(|l| l.starts_with(&format!("personer.csv:{line}:")) && l.contains("varning")), "a warning names personer.csv:{line}:\n{err}");
+            assert!(
+                err.lines().any(|l| l.starts_with(&format!("personer.csv:{line}:")) && l.contains("varning")),
+                "a warning names personer.csv:{line}:\n{err}"
+            );
             assert_no_leaks(&demo_input(), out.path(), &[&o]);
             assert_real_name_on_ordinary_file(out.path(), "Åke Wahlgren");
             // His name was read right (not garbled), so the ordinary file shows it exactly.
@@ -372,7 +387,9 @@ fn case6_shared_given_names_and_ordinary_words_stay_full_names_go() {
     let mut visits = Table::read(&d.join("besok.csv"));
     let dags = (0..visits.rows.len()).find(|&i| visits.rows[i][0] == DATE && visits.rows[i][4] == "P000020").unwrap();
     visits.set(dags, "notering", "Dag vill ha te. Ge sex glas vätska per dag.");
-    let others: Vec<usize> = (0..visits.rows.len()).filter(|&i| visits.rows[i][0] == DATE && !["P000004", "P000020", "P000011"].contains(&visits.rows[i][4].as_str())).collect();
+    let others: Vec<usize> = (0..visits.rows.len())
+        .filter(|&i| visits.rows[i][0] == DATE && !["P000004", "P000020", "P000011"].contains(&visits.rows[i][4].as_str()))
+        .collect();
     visits.set(others[0], "notering", "Åke kommer på fika");
     visits.set(others[1], "notering", "Åke Wahlgren kommer på fika");
     visits.set(others[2], "notering", "Åke ringer 073-624 27 49");
@@ -391,7 +408,10 @@ fn case6_shared_given_names_and_ordinary_words_stay_full_names_go() {
     assert!(any("folke strand"), "the fictive name prints");
     let err = stderr(&o);
     assert!(has_scrub_warning(&err, &format!("besok.csv:{}:", others[1] + 2)), "{err}");
-    assert!(!err.lines().any(|l| l.starts_with(&format!("besok.csv:{}:", others[0] + 2))), "nothing replaced in the shared-name note, no warning:\n{err}");
+    assert!(
+        !err.lines().any(|l| l.starts_with(&format!("besok.csv:{}:", others[0] + 2))),
+        "nothing replaced in the shared-name note, no warning:\n{err}"
+    );
 }
 
 /// Nothing replaced: no `[borttaget]` warning at all.
@@ -402,7 +422,10 @@ fn case6b_the_demo_as_is_replaces_nothing() {
     assert!(!stderr(&o).contains("[borttaget]"), "{}", stderr(&o));
     let arts = assert_no_leaks(dir.path(), out.path(), &[&o]);
     assert!(!general_texts(&arts).iter().any(|(_, t)| t.contains("[borttaget]")));
-    assert!(general_texts(&arts).iter().any(|(_, t)| contains_phrase(t, "Påminn om att dricka minst sex glas vätska per dag")), "his own order prints whole");
+    assert!(
+        general_texts(&arts).iter().any(|(_, t)| contains_phrase(t, "Påminn om att dricka minst sex glas vätska per dag")),
+        "his own order prints whole"
+    );
 }
 
 /// Case 8: a fictive name equal to the real name, or containing the real surname, was printed.
@@ -426,7 +449,10 @@ fn case8_fictive_name_equal_to_the_real_name_prints_the_case_number() {
         assert!(general.iter().any(|(_, t)| flat(t).contains(case)), "{case} on general paper");
     }
     let err = stderr(&o);
-    assert!(err.lines().any(|l| l.starts_with(&format!("personer.csv:{}:", me + 2)) && l.contains(": fel:")), "a problem names his line:\n{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with(&format!("personer.csv:{}:", me + 2)) && l.contains(": fel:")),
+        "a problem names his line:\n{err}"
+    );
     assert!(!err.contains("Karin") && !err.contains("Dufva") && !err.contains("Wahlgren"), "the message quotes no name:\n{err}");
     assert_real_name_on_ordinary_file(out.path(), "Åke Wahlgren");
 }
@@ -449,7 +475,8 @@ fn person_keys(out: &Path) -> std::collections::BTreeSet<String> {
 fn case9_person_keys_are_keyed_with_the_packs_secret() {
     let dir = demo_copy();
     let d = dir.path();
-    let unkeyed: std::collections::HashSet<String> = read_csv(&d.join("personer.csv")).iter().map(|p| unkeyed_person_key(&p["person_id"])).collect();
+    let unkeyed: std::collections::HashSet<String> =
+        read_csv(&d.join("personer.csv")).iter().map(|p| unkeyed_person_key(&p["person_id"])).collect();
     let (a, oa) = publish(d);
     let (b, _) = publish(d);
     let (ka, kb) = (person_keys(a.path()), person_keys(b.path()));
@@ -465,7 +492,11 @@ fn case9_person_keys_are_keyed_with_the_packs_secret() {
     std::fs::write(d.join("reservpack.toml"), "id_nyckel_fil = \"nyckel.bin\"\n").unwrap();
     let (c, _) = publish(d);
     let (e, _) = publish(d);
-    assert_eq!(std::fs::read(c.path().join("manifest.json")).unwrap(), std::fs::read(e.path().join("manifest.json")).unwrap(), "same key file: identical manifests");
+    assert_eq!(
+        std::fs::read(c.path().join("manifest.json")).unwrap(),
+        std::fs::read(e.path().join("manifest.json")).unwrap(),
+        "same key file: identical manifests"
+    );
     let kc = person_keys(c.path());
     assert!(kc.iter().all(|k| !unkeyed.contains(k)), "keyed with the config's key too");
 }
@@ -504,7 +535,11 @@ fn print_sends_restricted_batches_only_when_asked() {
     let general = stdout_lines(&o);
     assert!(!general.is_empty());
     assert!(general.iter().all(|l| !l.contains("begransad")), "no restricted batch without --begransad: {general:?}");
-    let o = bin().args(["print", "--out", o_str, "--dry-run", "--begransad", "--printer", "Chefsrum-1"]).env_remove("RESERVPACK_PRINTER").output().unwrap();
+    let o = bin()
+        .args(["print", "--out", o_str, "--dry-run", "--begransad", "--printer", "Chefsrum-1"])
+        .env_remove("RESERVPACK_PRINTER")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let restricted = stdout_lines(&o);
     assert!(!restricted.is_empty(), "restricted batches with --begransad");
@@ -549,7 +584,8 @@ fn case5b_a_change_of_protection_reaches_yesterdays_sheets_and_person_runs() {
         };
         let found = scan_all(&general_artifacts(out.path()), &[&o2], &asta);
         assert!(found.is_empty(), "person run {person_run}: {found:?}");
-        let restricted = String::from_utf8_lossy(&std::fs::read(out.path().join("HT-NORR/begransad/gallringslista.csv")).unwrap()).into_owned();
+        let restricted =
+            String::from_utf8_lossy(&std::fs::read(out.path().join("HT-NORR/begransad/gallringslista.csv")).unwrap()).into_owned();
         // The next day's run carries yesterday's sheets: they move to the restricted side. A
         // run for the same day makes the unit's dated sheets again (the person run widens to
         // the unit): the old versions are superseded like any unit document, naming no one.
@@ -592,11 +628,17 @@ fn case11_the_field_sheets_show_him_by_fictive_name_only() {
     let larm = sheet("larmlista", "personal");
     assert!(larm.contains("Ingvar Gunnarsson ringas av enhetschefen se fiktiv akt"), "{larm}");
     let restricted = sheet("larmlista", "enhetschef");
-    assert!(restricted.contains("Åke Wahlgren") && restricted.contains("073-624 27 49") && restricted.contains("SKYDDADE PERSONUPPGIFTER"), "{restricted}");
+    assert!(
+        restricted.contains("Åke Wahlgren") && restricted.contains("073-624 27 49") && restricted.contains("SKYDDADE PERSONUPPGIFTER"),
+        "{restricted}"
+    );
     assert!(doc_paths(out.path(), "larmlista", "enhetschef").iter().all(|p| p.to_string_lossy().contains("/begransad/")));
     let keys = sheet("nyckellista", "personal");
     assert!(keys.contains("Ingvar Gunnarsson se fiktiv akt"), "{keys}");
-    assert!(keys.contains("Viola Strömberg Vallmovägen 39, 422 96 Hisings Backa Hos grannen [borttaget], tel [borttaget]"), "the neighbour's key place is kept, his name and number replaced: {keys}");
+    assert!(
+        keys.contains("Viola Strömberg Vallmovägen 39, 422 96 Hisings Backa Hos grannen [borttaget], tel [borttaget]"),
+        "the neighbour's key place is kept, his name and number replaced: {keys}"
+    );
     let warnings = sheet("varningar", "personal");
     assert!(warnings.contains("Ingvar Gunnarsson Syrgas i bostaden. Vid fall ring dottern [borttaget]"), "{warnings}");
     assert!(warnings.contains("[borttaget] hund springer lös i trapphuset"), "{warnings}");

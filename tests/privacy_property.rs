@@ -28,9 +28,33 @@ use rand_chacha::ChaCha8Rng;
 const SENTENCE: &str = "Ge sex glas vätska per dag, helst vatten.";
 /// The same in a protected person's own note (his records are checked hardest).
 const OWN_SENTENCE: &str = "Ge sex glas vätska per dag, gärna saft.";
-const SYLLABLES: &[&str] = &["ka", "lo", "vi", "zu", "ré", "må", "nö", "bä", "tor", "vik", "zel", "qua", "ryn", "dö", "få", "xe", "jy", "wo", "pul", "mig", "sné", "kär", "öl", "bry"];
-const NOT_NAMES: &[&str] = &["glas", "vatska", "dag", "sex", "per", "kod", "portkod", "mor", "far", "son", "ring", "tel", "nej", "ja", "borttaget", "helst", "vatten", "garna", "saft"];
-const FICTIVE: &[&str] = &["Ingrid Holm", "Karin Berg", "Sven Lund", "Maja Strand", "Nils Dahlin", "Elna Björk", "Olof Sandell", "Greta Ljung"];
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "vi", "zu", "ré", "må", "nö", "bä", "tor", "vik", "zel", "qua", "ryn", "dö", "få", "xe", "jy", "wo", "pul", "mig", "sné",
+    "kär", "öl", "bry",
+];
+const NOT_NAMES: &[&str] = &[
+    "glas",
+    "vatska",
+    "dag",
+    "sex",
+    "per",
+    "kod",
+    "portkod",
+    "mor",
+    "far",
+    "son",
+    "ring",
+    "tel",
+    "nej",
+    "ja",
+    "borttaget",
+    "helst",
+    "vatten",
+    "garna",
+    "saft",
+];
+const FICTIVE: &[&str] =
+    &["Ingrid Holm", "Karin Berg", "Sven Lund", "Maja Strand", "Nils Dahlin", "Elna Björk", "Olof Sandell", "Greta Ljung"];
 const LEVELS: &[&str] = &["sekretessmarkering", "skyddad_folkbokforing", "lokalt_skydd"];
 
 fn cases() -> u32 {
@@ -125,12 +149,23 @@ fn generate_persons(rng: &mut ChaCha8Rng, taken_digits: &HashSet<String>, taken_
         let (y, m, d) = (namer.rng.gen_range(1925..=1950), namer.rng.gen_range(1..=12u32), namer.rng.gen_range(1..=28u32));
         let nine = format!("{:02}{m:02}{d:02}{:03}", y % 100, namer.rng.gen_range(1..1000));
         let pnr12 = format!("{}{}-{}{}", y / 100, &nine[..6], &nine[6..], luhn_digit(&nine));
-        let relatives = (0..namer.rng.gen_range(1..=2)).map(|_| Rel { name: format!("{} {}", namer.name(), namer.name()), phone: phone(namer.rng) }).collect();
+        let relatives = (0..namer.rng.gen_range(1..=2))
+            .map(|_| Rel { name: format!("{} {}", namer.name(), namer.name()), phone: phone(namer.rng) })
+            .collect();
         let ph = phone(namer.rng);
         for s in [&pnr12, &ph] {
             digit_runs.extend(s.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(str::to_string));
         }
-        out.push(Gen { id: format!("PG{i:04}"), given, surname, pnr12, phone: ph, code: String::new(), relatives, fictive: fictive[i].to_string() });
+        out.push(Gen {
+            id: format!("PG{i:04}"),
+            given,
+            surname,
+            pnr12,
+            phone: ph,
+            code: String::new(),
+            relatives,
+            fictive: fictive[i].to_string(),
+        });
     }
     for g in out.iter_mut() {
         for r in &g.relatives {
@@ -330,14 +365,26 @@ fn add_persons(dir: &Path, gens: &[Gen], rng: &mut ChaCha8Rng) {
         for k in 0..2 {
             let start = format!("23:{:02}", i * 10 + k * 5);
             let end = format!("23:{:02}", i * 10 + k * 5 + 4);
-            visits.rows.push(vec![DATE.into(), start, end, "OLBE".into(), g.id.clone(), "Tillsyn,Läkemedelsöverlämning".into(), format!("N-9{i}"), "nej".into(), String::new()]);
+            visits.rows.push(vec![
+                DATE.into(),
+                start,
+                end,
+                "OLBE".into(),
+                g.id.clone(),
+                "Tillsyn,Läkemedelsöverlämning".into(),
+                format!("N-9{i}"),
+                "nej".into(),
+                String::new(),
+            ]);
         }
         plans.push(serde_json::json!({"person_id": g.id, "version_datum": "2026-10-01", "mal": "Att känna trygghet.",
             "insatser": [{"rubrik": "Tillsyn", "nar": "Kväll", "hur": "Titta till och fråga hur det är."}]}));
         assignments.push(serde_json::json!({"person_id": g.id, "uppdragsnummer": format!("U-GEN-{i}"), "typ": "hemtjanst",
             "beslut": "Bistånd enligt 4 kap. 1 § SoL.", "insatser": ["Tillsyn"], "beviljad_tid": "10 tim/mån", "startdatum": "2026-01-01"}));
         // An alarm client too (issue 16's larmlista).
-        assignments.push(serde_json::json!({"person_id": g.id, "uppdragsnummer": format!("U-GEN-LARM-{i}"), "typ": "larm", "insatser": "Trygghetslarm"}));
+        assignments.push(
+            serde_json::json!({"person_id": g.id, "uppdragsnummer": format!("U-GEN-LARM-{i}"), "typ": "larm", "insatser": "Trygghetslarm"}),
+        );
         orders.push(serde_json::json!({"person_id": g.id, "mottagen": "2026-11-01", "fran": "Sjuksköterska, hemsjukvården", "atgard": "Kontrollera blodtrycket."}));
     }
     // The ordinary sentence: in an unprotected client's note and in a protected person's own.
@@ -370,7 +417,9 @@ fn add_persons(dir: &Path, gens: &[Gen], rng: &mut ChaCha8Rng) {
         let own_visit: Vec<usize> = today.iter().copied().filter(|&i| visits.rows[i][4] == g.id).collect();
         for _ in 0..rng.gen_range(6..=10) {
             let own = rng.gen_bool(0.3);
-            let pick = |rng: &mut ChaCha8Rng, all: &[usize], mine: &[usize]| -> usize { if own && !mine.is_empty() { *mine.choose(rng).unwrap() } else { *all.choose(rng).unwrap() } };
+            let pick = |rng: &mut ChaCha8Rng, all: &[usize], mine: &[usize]| -> usize {
+                if own && !mine.is_empty() { *mine.choose(rng).unwrap() } else { *all.choose(rng).unwrap() }
+            };
             match rng.gen_range(0..14) {
                 0..=2 => {
                     let r = pick(rng, &today, &own_visit);
@@ -490,14 +539,30 @@ fn one_case(seed: u64) -> Result<(), TestCaseError> {
     let arts = general_artifacts(out);
     let mut found = scan_all(&arts, &[&o], &ids);
     found.extend(leaks("utskriften", &text(&o), &[all_personnummer(&demo_input())]));
-    prop_assert!(found.is_empty(), "seed {seed}: läckor ({}):\n{}", found.len(), found.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    prop_assert!(
+        found.is_empty(),
+        "seed {seed}: läckor ({}):\n{}",
+        found.len(),
+        found.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+    );
 
     let general = general_texts(&arts);
     for g in &gens {
-        prop_assert!(general.iter().any(|(_, t)| contains_phrase(t, &g.fictive)), "seed {seed}: {} appears as {} on general paper", g.id, g.fictive);
+        prop_assert!(
+            general.iter().any(|(_, t)| contains_phrase(t, &g.fictive)),
+            "seed {seed}: {} appears as {} on general paper",
+            g.id,
+            g.fictive
+        );
     }
-    prop_assert!(general.iter().any(|(_, t)| contains_phrase(t, SENTENCE)), "seed {seed}: the ordinary sentence in a client's note survives");
-    prop_assert!(general.iter().any(|(_, t)| contains_phrase(t, OWN_SENTENCE)), "seed {seed}: the ordinary sentence in a protected person's own note survives");
+    prop_assert!(
+        general.iter().any(|(_, t)| contains_phrase(t, SENTENCE)),
+        "seed {seed}: the ordinary sentence in a client's note survives"
+    );
+    prop_assert!(
+        general.iter().any(|(_, t)| contains_phrase(t, OWN_SENTENCE)),
+        "seed {seed}: the ordinary sentence in a protected person's own note survives"
+    );
     Ok(())
 }
 

@@ -47,11 +47,8 @@ fn demo_pack_has_a_correct_schedule_per_employee_and_day() {
     for doc in schedules {
         let pdf = out.path().join(doc["path"].as_str().unwrap());
         let text = raw_text(&pdf);
-        let signature = expected
-            .keys()
-            .find(|sig| text.contains(&format!("Medarbetare {sig} –")))
-            .expect("the schedule names its employee")
-            .as_str();
+        let signature =
+            expected.keys().find(|sig| text.contains(&format!("Medarbetare {sig} –"))).expect("the schedule names its employee").as_str();
         assert!(text.contains("Tisdag 2026-11-24"), "weekday and date in Swedish");
         assert!(text.contains("Vecka 48"));
         let found = time_re(&text);
@@ -74,7 +71,11 @@ fn every_page_carries_the_stamp() {
         let short = &doc["version"].as_str().unwrap()[..8];
         for (i, page) in pages.iter().enumerate() {
             let flat = page.split_whitespace().collect::<Vec<_>>().join(" ");
-            assert!(flat.contains("SEKRETESS – strimlas eller läggs i sekretesstunna, aldrig i vanlig pappersåtervinning"), "page {} of {id}", i + 1);
+            assert!(
+                flat.contains("SEKRETESS – strimlas eller läggs i sekretesstunna, aldrig i vanlig pappersåtervinning"),
+                "page {} of {id}",
+                i + 1
+            );
             assert!(flat.contains(&format!("Gallras: {}", doc["gallring"].as_str().unwrap())), "gallring on page {} of {id}", i + 1);
             assert!(flat.contains("Förvaras:"), "storage place on page {} of {id}", i + 1);
             assert!(flat.contains(&format!("{id} v{short}")), "id and version on page {} of {id}", i + 1);
@@ -141,7 +142,8 @@ fn a_run_before_easter_covers_the_holidays_and_not_the_next_working_day() {
     let first = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let to = NaiveDate::from_ymd_opt(2027, 3, 22).unwrap();
     let shift = (to - first).num_days() as u64;
-    let moved = |d: &str, extra: u64| (NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap() + Days::new(shift + extra)).format("%Y-%m-%d").to_string();
+    let moved =
+        |d: &str, extra: u64| (NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap() + Days::new(shift + extra)).format("%Y-%m-%d").to_string();
     // besok.csv: every day moved; Monday and Tuesday also a week later.
     let besok = std::fs::read_to_string(input.path().join("besok.csv")).unwrap();
     let mut lines = besok.lines();
@@ -169,12 +171,26 @@ fn a_run_before_easter_covers_the_holidays_and_not_the_next_working_day() {
     }
     std::fs::write(input.path().join("timecare.csv"), out).unwrap();
 
-    let visit_days: std::collections::BTreeSet<String> = read_csv(&input.path().join("besok.csv")).into_iter().map(|v| v["datum"].clone()).collect();
+    let visit_days: std::collections::BTreeSet<String> =
+        read_csv(&input.path().join("besok.csv")).into_iter().map(|v| v["datum"].clone()).collect();
     assert!(visit_days.contains("2027-03-30") && visit_days.contains("2027-03-24"), "visits on either side of the horizon");
     let expected: Vec<String> = (25..=29).map(|d| format!("2027-03-{d}")).collect();
 
     let out = tempfile::tempdir().unwrap();
-    let args = |date: &str| ["generate", "--input", input.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--date", date, "--data-as-of", "2027-03-24 18:00"].map(String::from);
+    let args = |date: &str| {
+        [
+            "generate",
+            "--input",
+            input.path().to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+            "--date",
+            date,
+            "--data-as-of",
+            "2027-03-24 18:00",
+        ]
+        .map(String::from)
+    };
     let o = bin().args(args("2027-03-25")).output().unwrap();
     assert!(o.status.code().is_some_and(|c| c == 0 || c == 3), "generate: {}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
@@ -192,7 +208,9 @@ fn a_run_before_easter_covers_the_holidays_and_not_the_next_working_day() {
     let visits = read_csv(&input.path().join("besok.csv"));
     let want: usize = expected
         .iter()
-        .map(|day| visits.iter().filter(|v| &v["datum"] == day).map(|v| v["signatur"].clone()).collect::<std::collections::HashSet<_>>().len())
+        .map(|day| {
+            visits.iter().filter(|v| &v["datum"] == day).map(|v| v["signatur"].clone()).collect::<std::collections::HashSet<_>>().len()
+        })
         .sum();
     assert_eq!(documents(out.path()).iter().filter(|d| d["kind"] == "schema").count(), want);
 

@@ -35,7 +35,8 @@ fn roles_see_their_unit_and_staff_never_restricted_material() {
     let server = Server::start(p.input.path(), p.out.path());
     let (docs, _) = published(p.out.path());
     let general = docs.iter().find(|d| d["unit"] == UNIT && d["audience"] == "personal").unwrap()["path"].as_str().unwrap().to_string();
-    let restricted = docs.iter().find(|d| d["unit"] == UNIT && d["audience"] == "enhetschef").unwrap()["path"].as_str().unwrap().to_string();
+    let restricted =
+        docs.iter().find(|d| d["unit"] == UNIT && d["audience"] == "enhetschef").unwrap()["path"].as_str().unwrap().to_string();
     let other = docs.iter().find(|d| d["unit"] == OTHER_UNIT && d["audience"] == "personal").unwrap()["path"].as_str().unwrap().to_string();
 
     let staff = server.login(STAFF);
@@ -176,7 +177,11 @@ fn wrong_passwords_are_refused_and_slowed_down() {
     assert!(took >= std::time::Duration::from_millis(900), "the fourth wrong password waits: {took:?}");
     // An unknown user is answered like a wrong password.
     let page = server.get("/logga-in", None);
-    let r = server.post("/logga-in", Some(&page.cookie("rp_login").unwrap()), &format!("csrf={}&name=ingen&password=x", page.field("csrf").unwrap()));
+    let r = server.post(
+        "/logga-in",
+        Some(&page.cookie("rp_login").unwrap()),
+        &format!("csrf={}&name=ingen&password=x", page.field("csrf").unwrap()),
+    );
     assert_eq!(r.status, 401);
     assert!(r.body_text().contains("Fel användarnamn eller lösenord"));
 }
@@ -200,7 +205,10 @@ fn public_verify_names_no_one_and_is_rate_limited() {
     // The logged-in form takes the QR code's text pasted into the id field (issue 16).
     let staff = server.login(STAFF);
     for pasted in [format!("reservpack:{id}:{version}"), format!("https://annan.exempel.se/v/{id}/{version}")] {
-        let q: String = pasted.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+        let q: String = pasted
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
         let body = server.get(&format!("/verifiera?id={q}&version="), Some(&staff)).body_text();
         assert!(body.contains("Aktuell") && body.contains(id), "{pasted}: {body}");
     }

@@ -25,4 +25,3 @@ pub fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
     eprintln!("Kontroll klar: {problems} dataproblem, {warnings} varningar.");
     Ok(if problems > 0 { EXIT_PROBLEMS } else { EXIT_OK })
 }
-

@@ -11,13 +11,7 @@ use crate::cli;
 pub fn run(args: cli::ExportArgs) -> anyhow::Result<u8> {
     match export::export(&args.out, &args.unit, &args.to, args.begransad) {
         Ok(r) => {
-            println!(
-                "Klart: {} dokument från {} ({}) kopierade till {}",
-                r.documents,
-                r.unit_name,
-                args.unit,
-                r.dir.display()
-            );
+            println!("Klart: {} dokument från {} ({}) kopierade till {}", r.documents, r.unit_name, args.unit, r.dir.display());
             println!(
                 "  {} filer, {:.1} MB, {} ifyllbara blanketter{}. Kopian gäller per {}; inaktuell efter nästa utskrift.",
                 r.files,
@@ -27,7 +21,11 @@ pub fn run(args: cli::ExportArgs) -> anyhow::Result<u8> {
                 r.valid_for
             );
             if r.restricted > 0 {
-                println!("  {} begränsade dokument i mappen \"{}\": USB-minnet förvaras inlåst hos enhetschefen.", r.restricted, export::layout::RESTRICTED_DIR);
+                println!(
+                    "  {} begränsade dokument i mappen \"{}\": USB-minnet förvaras inlåst hos enhetschefen.",
+                    r.restricted,
+                    export::layout::RESTRICTED_DIR
+                );
             }
             println!("  Kontrollera kopian: reservpack verify --offline \"{}\"", r.dir.display());
             Ok(EXIT_OK)

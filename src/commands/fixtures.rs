@@ -12,7 +12,8 @@ pub fn make_fixtures(args: cli::FixturesArgs) -> anyhow::Result<u8> {
         cli::ScaleArg::Unit => fixtures::Scale::Unit,
         cli::ScaleArg::City => fixtures::Scale::City,
     };
-    let s = fixtures::generate(scale, args.seed, &args.out).with_context(|| format!("kan inte skriva testdata till {}", args.out.display()))?;
+    let s =
+        fixtures::generate(scale, args.seed, &args.out).with_context(|| format!("kan inte skriva testdata till {}", args.out.display()))?;
     eprintln!(
         "Fiktiva testdata skrivna till {}: {} enheter, {} personer ({} med skyddade personuppgifter), {} medarbetare, {} besök.",
         args.out.display(),
@@ -24,4 +25,3 @@ pub fn make_fixtures(args: cli::FixturesArgs) -> anyhow::Result<u8> {
     );
     Ok(EXIT_OK)
 }
-

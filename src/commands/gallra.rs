@@ -12,8 +12,8 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use reservpack::publish::history::{self, Ended, Reason};
 use reservpack::plan::Audience;
+use reservpack::publish::history::{self, Ended, Reason};
 use reservpack::publish::{Entry, Manifest, Publisher, batch};
 
 use super::{EXIT_FAILED, EXIT_OK};
@@ -57,7 +57,15 @@ pub fn run(args: cli::GallraArgs) -> anyhow::Result<u8> {
         args.out.display()
     );
     for e in &gone {
-        println!("  {} v{}  {}  {}  gallringsdatum {}  {}", e.id, &e.version[..e.version.len().min(8)], e.label, e.unit, e.gallring, e.path);
+        println!(
+            "  {} v{}  {}  {}  gallringsdatum {}  {}",
+            e.id,
+            &e.version[..e.version.len().min(8)],
+            e.label,
+            e.unit,
+            e.gallring,
+            e.path
+        );
     }
     if dropped_batches > 0 {
         println!("{dropped_batches} utskriftsbuntar med gallrade dokument togs också bort; nästa generate skapar nya.");

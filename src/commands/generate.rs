@@ -86,7 +86,11 @@ fn print_summary(report: &Report, out: &std::path::Path, days: bool) -> u8 {
     );
     if days {
         let n = report.days.len();
-        println!("Scheman och planerade besök för {n} {}: {}.", if n == 1 { "dag" } else { "dagar" }, reservpack::horizon::describe(&report.days));
+        println!(
+            "Scheman och planerade besök för {n} {}: {}.",
+            if n == 1 { "dag" } else { "dagar" },
+            reservpack::horizon::describe(&report.days)
+        );
     }
     if c.rendered == 0 {
         println!("Inget dokument har ändrats sedan förra körningen; inget skapades om.");
@@ -117,9 +121,11 @@ fn progress_bar(slot: Arc<Mutex<Option<indicatif::ProgressBar>>>) -> Arc<dyn Fn(
             Progress::Rendering { total } if total > 0 && std::io::stderr().is_terminal() => {
                 let b = indicatif::ProgressBar::new(total as u64);
                 b.set_style(
-                    indicatif::ProgressStyle::with_template("{spinner} Skapar dokument {pos}/{len} [{bar:40}] {per_sec} – cirka {eta} kvar")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                        .progress_chars("=> "),
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} Skapar dokument {pos}/{len} [{bar:40}] {per_sec} – cirka {eta} kvar",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
                 );
                 *bar = Some(b);
             }

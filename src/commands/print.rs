@@ -18,8 +18,8 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use reservpack::plan::{Audience, hex};
-use reservpack::publish::{PublishError, Publisher, published_dir, published_file};
 use reservpack::publish::batch::{BatchKind, BatchRow, PRINT_MANIFEST, read_print_manifest};
+use reservpack::publish::{PublishError, Publisher, published_dir, published_file};
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cli;

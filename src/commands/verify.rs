@@ -92,7 +92,13 @@ pub fn run(args: cli::VerifyArgs) -> anyhow::Result<u8> {
         }
         Status::OtherVersion(c) => {
             println!("OKÄND VERSION: {id} v{} finns inte i packets historik.", short(&version));
-            println!("  Gällande version: v{}, utskriven {} ({} · förvaras: {}). Bladet är inte aktuellt.", short(&c.version), c.printed, c.label, c.storage);
+            println!(
+                "  Gällande version: v{}, utskriven {} ({} · förvaras: {}). Bladet är inte aktuellt.",
+                short(&c.version),
+                c.printed,
+                c.label,
+                c.storage
+            );
             Ok(EXIT_FAILED)
         }
         Status::Unknown => {

@@ -61,9 +61,26 @@ pub fn unit_name(entries: &[Entry], unit: &str) -> String {
 
 fn kind_order(kind: &str) -> usize {
     const ORDER: &[&str] = &[
-        "planerade_besok", "schema", "personkort", "genomforandeplan", "uppdrag", "hsl", "akt_skyddad", "blankett", "kontakter",
-        "telefonlista", "telefonlista_privat", "signaturlista", "larmlista", "nyckellista", "varningar", "boendelista",
-        "signeringslista", "timecare", "rutiner", "egenkontroll",
+        "planerade_besok",
+        "schema",
+        "personkort",
+        "genomforandeplan",
+        "uppdrag",
+        "hsl",
+        "akt_skyddad",
+        "blankett",
+        "kontakter",
+        "telefonlista",
+        "telefonlista_privat",
+        "signaturlista",
+        "larmlista",
+        "nyckellista",
+        "varningar",
+        "boendelista",
+        "signeringslista",
+        "timecare",
+        "rutiner",
+        "egenkontroll",
     ];
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
@@ -78,13 +95,17 @@ pub fn schedule_signature(e: &Entry) -> String {
 /// Places `entries` (one unit's documents). Restricted ones only with `begransad`.
 /// `employee(entry)` gives a schedule's employee name as printed on it.
 pub fn place(entries: &[Entry], unit_name: &str, begransad: bool, employee: &dyn Fn(&Entry) -> Option<String>) -> Vec<Placed> {
-    let mut chosen: Vec<(Section, bool, &Entry)> = entries
-        .iter()
-        .filter(|e| begransad || !is_restricted(e))
-        .map(|e| (section(e), is_restricted(e), e))
-        .collect();
+    let mut chosen: Vec<(Section, bool, &Entry)> =
+        entries.iter().filter(|e| begransad || !is_restricted(e)).map(|e| (section(e), is_restricted(e), e)).collect();
     chosen.sort_by(|a, b| {
-        (a.1, &a.0, kind_order(&a.2.kind), &a.2.label, &a.2.subject, &a.2.id).cmp(&(b.1, &b.0, kind_order(&b.2.kind), &b.2.label, &b.2.subject, &b.2.id))
+        (a.1, &a.0, kind_order(&a.2.kind), &a.2.label, &a.2.subject, &a.2.id).cmp(&(
+            b.1,
+            &b.0,
+            kind_order(&b.2.kind),
+            &b.2.label,
+            &b.2.subject,
+            &b.2.id,
+        ))
     });
     let mut folders: HashMap<String, Unique> = HashMap::new();
     let mut out = Vec::with_capacity(chosen.len());

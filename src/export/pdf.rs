@@ -277,10 +277,18 @@ const MAX_FILL_LINE: f32 = 300.0;
 /// the space above every lone fill-in line.
 fn field_boxes(g: &PageGeometry) -> Vec<FieldBox> {
     let horizontal: Vec<(f32, f32, f32)> = merge(
-        g.segments.iter().filter(|s| (s.y0 - s.y1).abs() < EPS && (s.x0 - s.x1).abs() > EPS).map(|s| (s.y0, s.x0.min(s.x1), s.x0.max(s.x1))).collect(),
+        g.segments
+            .iter()
+            .filter(|s| (s.y0 - s.y1).abs() < EPS && (s.x0 - s.x1).abs() > EPS)
+            .map(|s| (s.y0, s.x0.min(s.x1), s.x0.max(s.x1)))
+            .collect(),
     );
     let vertical: Vec<(f32, f32, f32)> = merge(
-        g.segments.iter().filter(|s| (s.x0 - s.x1).abs() < EPS && (s.y0 - s.y1).abs() > EPS).map(|s| (s.x0, s.y0.min(s.y1), s.y0.max(s.y1))).collect(),
+        g.segments
+            .iter()
+            .filter(|s| (s.x0 - s.x1).abs() < EPS && (s.y0 - s.y1).abs() > EPS)
+            .map(|s| (s.x0, s.y0.min(s.y1), s.y0.max(s.y1)))
+            .collect(),
     );
     let covers_h = |y: f32, a: f32, b: f32| horizontal.iter().any(|&(hy, x0, x1)| (hy - y).abs() < EPS && x0 <= a + EPS && x1 >= b - EPS);
     let mut levels: Vec<f32> = horizontal.iter().map(|h| h.0).collect();
@@ -327,8 +335,17 @@ fn field_boxes(g: &PageGeometry) -> Vec<FieldBox> {
             continue;
         }
         // The label stands just left of the line, on its baseline.
-        let label = g.texts.iter().filter(|t| (t.y - y).abs() < 8.0 && t.x < x0).max_by(|a, b| a.x.total_cmp(&b.x)).map(|t| t.text.trim().trim_end_matches(':').to_string());
-        out.push(FieldBox { rect: [x0, y + 0.5, x1, y + 14.0], tooltip: label.filter(|l| !l.is_empty()).unwrap_or_else(|| "Fält".into()), multiline: false });
+        let label = g
+            .texts
+            .iter()
+            .filter(|t| (t.y - y).abs() < 8.0 && t.x < x0)
+            .max_by(|a, b| a.x.total_cmp(&b.x))
+            .map(|t| t.text.trim().trim_end_matches(':').to_string());
+        out.push(FieldBox {
+            rect: [x0, y + 0.5, x1, y + 14.0],
+            tooltip: label.filter(|l| !l.is_empty()).unwrap_or_else(|| "Fält".into()),
+            multiline: false,
+        });
     }
     out
 }

@@ -180,7 +180,11 @@ pub fn verify_offline(target: &Path) -> Result<Vec<CopyCheck>, OfflineError> {
             continue;
         }
         if name.starts_with(super::TEMP_PREFIX) {
-            checks.push(CopyCheck { dir: e.path(), files: 0, problems: vec!["ofullständig kopia från en avbruten export (kan tas bort)".into()] });
+            checks.push(CopyCheck {
+                dir: e.path(),
+                files: 0,
+                problems: vec!["ofullständig kopia från en avbruten export (kan tas bort)".into()],
+            });
         } else if name.starts_with(super::COPY_PREFIX) {
             checks.push(check_copy(&e.path())?);
         }

@@ -17,7 +17,9 @@ use super::{ASIDE_PREFIX, TEMP_PREFIX};
 pub enum WriteError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{0} finns redan och är ingen kopia av ett reservpack (ingen {SUMS} eller {MARKER}); byt namn på den eller välj en annan plats")]
+    #[error(
+        "{0} finns redan och är ingen kopia av ett reservpack (ingen {SUMS} eller {MARKER}); byt namn på den eller välj en annan plats"
+    )]
     NotOurs(PathBuf),
 }
 
@@ -159,7 +161,8 @@ mod tests {
         s.write(SUMS, b"").unwrap();
         let staged = s.finish().unwrap();
         switch(t.path(), &staged, "Kopia", "U").unwrap();
-        let mut names: Vec<String> = fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> =
+            fs::read_dir(t.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         assert_eq!(names, [format!("{TEMP_PREFIX}UX-other"), "Kopia".to_string()]);
         assert!(!d.join("a").exists() && d.join("c.txt").exists());

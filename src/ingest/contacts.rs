@@ -28,7 +28,8 @@ pub(super) fn units(ctx: &mut Ctx) -> Vec<Unit> {
         let mut f = Fields::csv(FILE, row, ctx.diags);
         let id = f.req("enhet_id");
         let name = f.req("namn");
-        let kind = f.choice("typ", true, &[("hemtjanst", UnitKind::Hemtjanst), ("boende", UnitKind::Boende), ("myndighet", UnitKind::Myndighet)]);
+        let kind =
+            f.choice("typ", true, &[("hemtjanst", UnitKind::Hemtjanst), ("boende", UnitKind::Boende), ("myndighet", UnitKind::Myndighet)]);
         if f.bad {
             continue;
         }

@@ -163,11 +163,7 @@ fn normalize_value(v: Value, aliases: &BTreeMap<String, String>) -> Result<Value
 ///
 /// Fatal: not UTF-8, empty, invalid JSON (with `serde_json`'s line and column), or not an
 /// array.
-pub fn parse_array(
-    file: &str,
-    bytes: &[u8],
-    aliases: &BTreeMap<String, String>,
-) -> Result<(Vec<JsonRecord>, Vec<Diagnostic>), Diagnostic> {
+pub fn parse_array(file: &str, bytes: &[u8], aliases: &BTreeMap<String, String>) -> Result<(Vec<JsonRecord>, Vec<Diagnostic>), Diagnostic> {
     parse_array_mentioning(file, bytes, aliases, None)
 }
 
@@ -215,8 +211,7 @@ pub fn parse_array_mentioning(
         }
     }
     drop(elements);
-    let norm_aliases: BTreeMap<String, String> =
-        aliases.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect();
+    let norm_aliases: BTreeMap<String, String> = aliases.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect();
     let mut records = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
     for (index, line, item) in items {
@@ -347,7 +342,10 @@ mod tests {
             (e.line, e.col, e.message)
         };
         let (line, col, msg) = m("[\n{\"namn\": \"Anna\nSvensson\"}]");
-        assert_eq!((line, col, msg.as_str()), (2, 14, "ogiltig JSON: otillåtet kontrolltecken (t.ex. radbrytning eller tabb) inne i en sträng"));
+        assert_eq!(
+            (line, col, msg.as_str()),
+            (2, 14, "ogiltig JSON: otillåtet kontrolltecken (t.ex. radbrytning eller tabb) inne i en sträng")
+        );
         assert!(col > 0);
         assert!(m("[{\"a\": \"x\\qy\"}]").2.contains("escape"));
         assert!(m("[{\"a\": 1}\n,\n]").2.contains("överflödigt kommatecken"));
@@ -394,8 +392,7 @@ mod tests {
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                proptest::collection::btree_map("[a-z]{1,4}", inner, 0..4)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                proptest::collection::btree_map("[a-z]{1,4}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
     }

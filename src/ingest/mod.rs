@@ -97,12 +97,7 @@ pub fn load(dir: &Path, config: &Config, date: NaiveDate) -> Result<Loaded, Inge
 /// [`load`], reading only what `reading` needs.
 pub fn load_with(dir: &Path, config: &Config, date: NaiveDate, reading: Reading<'_>) -> Result<Loaded, IngestError> {
     if !dir.is_dir() {
-        return Err(IngestError::Fatal(vec![Diagnostic::fatal(
-            dir.display().to_string(),
-            0,
-            0,
-            "indatakatalogen finns inte",
-        )]));
+        return Err(IngestError::Fatal(vec![Diagnostic::fatal(dir.display().to_string(), 0, 0, "indatakatalogen finns inte")]));
     }
     let mut diags = Vec::new();
     let mut fatal = Vec::new();

@@ -139,12 +139,7 @@ pub fn normalize_header(h: &str) -> String {
 /// both) line by line, with a warning for each line read as Windows-1252.
 pub(crate) fn decode_text(file: &str, bytes: &[u8]) -> Result<(String, Vec<Diagnostic>), Diagnostic> {
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err(Diagnostic::fatal(
-            file,
-            0,
-            0,
-            "filen är kodad som UTF-16, som inte stöds; spara den som UTF-8 eller Windows-1252",
-        ));
+        return Err(Diagnostic::fatal(file, 0, 0, "filen är kodad som UTF-16, som inte stöds; spara den som UTF-8 eller Windows-1252"));
     }
     let bytes = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes);
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
@@ -308,12 +303,7 @@ impl Table {
     /// Fatal errors: undecodable (UTF-16, NUL bytes), empty or no header, a duplicate header
     /// for a spec column, required column(s) missing. Rows with extra non-empty fields are
     /// left out and reported in [`Table::diagnostics`].
-    pub fn parse(
-        file: &str,
-        bytes: &[u8],
-        columns: &[ColumnSpec],
-        aliases: &BTreeMap<String, String>,
-    ) -> Result<Table, Diagnostic> {
+    pub fn parse(file: &str, bytes: &[u8], columns: &[ColumnSpec], aliases: &BTreeMap<String, String>) -> Result<Table, Diagnostic> {
         let (text, encoding_warnings) = decode_text(file, bytes)?;
         if text.trim().is_empty() {
             return Err(Diagnostic::fatal(file, 0, 0, "filen är tom; väntade en rubrikrad och rader med data"));
@@ -406,8 +396,7 @@ impl Table {
         aliases: &BTreeMap<String, String>,
     ) -> Result<HashMap<String, usize>, Diagnostic> {
         let spec: Vec<String> = columns.iter().map(|c| normalize_header(c.name)).collect();
-        let config: HashMap<String, String> =
-            aliases.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect();
+        let config: HashMap<String, String> = aliases.iter().map(|(k, v)| (normalize_header(k), normalize_header(v))).collect();
         let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
 
         // Each header's target and precedence.
@@ -462,12 +451,8 @@ impl Table {
             index.entry(normalized[i].clone()).or_insert(i);
         }
 
-        let missing: Vec<&str> = columns
-            .iter()
-            .zip(&spec)
-            .filter(|(c, s)| c.required && !index.contains_key(s.as_str()))
-            .map(|(_, s)| s.as_str())
-            .collect();
+        let missing: Vec<&str> =
+            columns.iter().zip(&spec).filter(|(c, s)| c.required && !index.contains_key(s.as_str())).map(|(_, s)| s.as_str()).collect();
         if missing.is_empty() {
             return Ok(index);
         }
@@ -502,9 +487,7 @@ impl Table {
         let near: Vec<String> = missing
             .iter()
             .filter_map(|m| {
-                closest(m, &candidates).map(|c| {
-                    if missing.len() == 1 { format!("\"{c}\"") } else { format!("\"{c}\" för \"{m}\"") }
-                })
+                closest(m, &candidates).map(|c| if missing.len() == 1 { format!("\"{c}\"") } else { format!("\"{c}\" för \"{m}\"") })
             })
             .collect();
         if !near.is_empty() {
@@ -610,10 +593,7 @@ mod tests {
         ColumnSpec { name: "notering", required: false },
     ];
 
-    const NAMN: &[ColumnSpec] = &[
-        ColumnSpec { name: "fornamn", required: true },
-        ColumnSpec { name: "efternamn", required: true },
-    ];
+    const NAMN: &[ColumnSpec] = &[ColumnSpec { name: "fornamn", required: true }, ColumnSpec { name: "efternamn", required: true }];
 
     fn no_aliases() -> BTreeMap<String, String> {
         BTreeMap::new()
@@ -865,11 +845,7 @@ mod tests {
     }
 
     fn field() -> impl Strategy<Value = String> {
-        prop_oneof![
-            "[a-zåäöÅÄÖ0-9;,\"\t\r\n -]{0,12}",
-            "\\PC{0,8}",
-        ]
-        .prop_map(|s| s.trim().to_string())
+        prop_oneof!["[a-zåäöÅÄÖ0-9;,\"\t\r\n -]{0,12}", "\\PC{0,8}",].prop_map(|s| s.trim().to_string())
     }
 
     proptest! {

@@ -5,9 +5,7 @@
 use super::json::JsonRecord;
 use super::rows::{Ctx, Fields, col};
 use super::values::Personnummer;
-use crate::model::{
-    Address, Assignment, Consent, HealthOrder, Person, Plan, PlanTask, Protection, Relative, Sensitive, Source,
-};
+use crate::model::{Address, Assignment, Consent, HealthOrder, Person, Plan, PlanTask, Protection, Relative, Sensitive, Source};
 
 pub(super) fn persons(ctx: &mut Ctx) -> Vec<Person> {
     const FILE: &str = "personer.csv";
@@ -51,11 +49,8 @@ pub(super) fn persons(ctx: &mut Ctx) -> Vec<Person> {
         let first_name = f.req("fornamn");
         let last_name = f.req("efternamn");
         let unit = f.req("enhet");
-        let level = f.choice(
-            "skydd",
-            true,
-            &[("ingen", 0u8), ("sekretessmarkering", 1), ("skyddad_folkbokforing", 2), ("lokalt_skydd", 3)],
-        );
+        let level =
+            f.choice("skydd", true, &[("ingen", 0u8), ("sekretessmarkering", 1), ("skyddad_folkbokforing", 2), ("lokalt_skydd", 3)]);
         let until = f.date("skydd_till", false);
         let consent = f.choice("samtycke", false, &[("ja", Consent::Yes), ("nej", Consent::No), ("delvis", Consent::Partly)]);
         // A personnummer is identifying for everyone: never quoted.

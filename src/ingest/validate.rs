@@ -15,7 +15,14 @@ fn problem(src: &Source, col: usize, msg: String) -> Diagnostic {
 }
 
 /// Keeps the first record of each key; reports later ones.
-fn dedup<T>(items: &mut Vec<T>, key: impl Fn(&T) -> String, src: impl Fn(&T) -> (&Source, Option<String>), col: usize, what: &str, diags: &mut Vec<Diagnostic>) {
+fn dedup<T>(
+    items: &mut Vec<T>,
+    key: impl Fn(&T) -> String,
+    src: impl Fn(&T) -> (&Source, Option<String>),
+    col: usize,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<String, u64> = HashMap::new();
     items.retain(|item| {
         let k = key(item);
@@ -60,19 +67,29 @@ pub(super) fn check(data: &mut Dataset, config: &Config, _date: NaiveDate, diags
     let person_ref = |pid: &str, src: &Source, diags: &mut Vec<Diagnostic>| -> bool {
         let ok = person_unit.contains_key(pid);
         if !ok {
-            diags.push(problem(src, 1, "okänt person_id; väntade ett person_id från personer.csv".into()).with_value(pid).about_person(pid));
+            diags
+                .push(problem(src, 1, "okänt person_id; väntade ett person_id från personer.csv".into()).with_value(pid).about_person(pid));
         }
         ok
     };
     data.plans.retain(|p| person_ref(&p.person_id, &p.source, diags));
     data.health_orders.retain(|o| person_ref(&o.person_id, &o.source, diags));
     data.assignments.retain(|a| person_ref(&a.person_id, &a.source, diags));
-    dedup(&mut data.assignments, |a| a.number.clone(), |a| (&a.source, person_unit.get(&a.person_id).map(|u| u.0.clone())), 2, "uppdragsnummer", diags);
+    dedup(
+        &mut data.assignments,
+        |a| a.number.clone(),
+        |a| (&a.source, person_unit.get(&a.person_id).map(|u| u.0.clone())),
+        2,
+        "uppdragsnummer",
+        diags,
+    );
 
     data.shifts.retain(|s| {
         let ok = employee_unit.contains_key(&s.signature);
         if !ok {
-            diags.push(problem(&s.source, 1, "okänd signatur; väntade en signatur från personal.csv".into()).with_value(s.signature.clone()));
+            diags.push(
+                problem(&s.source, 1, "okänd signatur; väntade en signatur från personal.csv".into()).with_value(s.signature.clone()),
+            );
         }
         ok
     });

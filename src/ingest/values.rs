@@ -10,8 +10,7 @@ use std::fmt;
 
 const DATE_EXPECTED: &str = "väntade ett datum ÅÅÅÅ-MM-DD eller ÅÅÅÅMMDD";
 const TIME_EXPECTED: &str = "väntade en tid HH:MM (00:00–23:59)";
-const PNR_FORMAT: &str =
-    "väntade ett personnummer med 10 eller 12 siffror (ÅÅMMDD-NNNN eller ÅÅÅÅMMDD-NNNN)";
+const PNR_FORMAT: &str = "väntade ett personnummer med 10 eller 12 siffror (ÅÅMMDD-NNNN eller ÅÅÅÅMMDD-NNNN)";
 
 fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
@@ -55,12 +54,7 @@ pub fn parse_time(s: &str) -> Result<NaiveTime, String> {
     }
     let (h, m) = (parts[0], parts[1]);
     let sec = if with_seconds { parts[2] } else { "00" };
-    let well_formed = all_digits(h)
-        && (1..=2).contains(&h.len())
-        && all_digits(m)
-        && m.len() == 2
-        && all_digits(sec)
-        && sec.len() == 2;
+    let well_formed = all_digits(h) && (1..=2).contains(&h.len()) && all_digits(m) && m.len() == 2 && all_digits(sec) && sec.len() == 2;
     if !well_formed {
         return Err(TIME_EXPECTED.to_string());
     }
@@ -183,8 +177,7 @@ impl Personnummer {
             }
             year
         };
-        let birth = NaiveDate::from_ymd_opt(year, month, day)
-            .ok_or_else(|| "personnumrets födelsedatum finns inte".to_string())?;
+        let birth = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| "personnumrets födelsedatum finns inte".to_string())?;
         if ten[6..9] == [0, 0, 0] {
             return Err("födelsenumret 000 finns inte i ett personnummer".to_string());
         }
@@ -423,7 +416,17 @@ mod tests {
         assert!(e.contains("finns inte"), "{e}");
         let e = Personnummer::parse(&ten_digits("450230", "284"), on).unwrap_err();
         assert!(e.contains("finns inte"), "{e}");
-        for bad in ["", "12345", "45031728", "4503172841x", "450317*2841", "45-0317-2841", "450317--2841", "１２３４５６７８９０", "19450317-28411"] {
+        for bad in [
+            "",
+            "12345",
+            "45031728",
+            "4503172841x",
+            "450317*2841",
+            "45-0317-2841",
+            "450317--2841",
+            "１２３４５６７８９０",
+            "19450317-28411",
+        ] {
             let e = Personnummer::parse(bad, on).unwrap_err();
             assert!(e.contains("10 eller 12 siffror"), "{bad}: {e}");
         }

@@ -9,8 +9,8 @@
 
 use serde_json::{Value, json};
 
-use super::unit_docs::UnitDoc;
 use super::unit_docs::STORAGE_MANAGER_CABINET;
+use super::unit_docs::UnitDoc;
 use super::{Audience, DocJob, Planner};
 use crate::diag::{Diagnostic, Severity};
 use crate::model::{Unit, UnitKind};
@@ -61,9 +61,7 @@ pub fn plan(cleared: &Cleared, planner: &Planner, diags: &[Diagnostic], jobs: &m
             .collect();
         let restricted = listed(Audience::Enhetschef);
         if !restricted.is_empty() || diags.iter().filter(concerns).any(|d| d.restricted) {
-            out.push(
-                checklist(unit, Audience::Enhetschef, &restricted, &all_problems, Some(warnings)).finish(planner),
-            );
+            out.push(checklist(unit, Audience::Enhetschef, &restricted, &all_problems, Some(warnings)).finish(planner));
         }
     }
     jobs.extend(out);
@@ -126,11 +124,7 @@ fn checklist<'a>(
 ) -> UnitDoc<'a> {
     let (key, heading, storage) = match audience {
         Audience::Personal => ("egenkontroll", "Egenkontroll – underlag vid driftstopp", STORAGE_CHECKLIST),
-        Audience::Enhetschef => (
-            "egenkontroll_begransad",
-            "Egenkontroll – enhetschefens underlag vid driftstopp",
-            STORAGE_MANAGER_CABINET,
-        ),
+        Audience::Enhetschef => ("egenkontroll_begransad", "Egenkontroll – enhetschefens underlag vid driftstopp", STORAGE_MANAGER_CABINET),
     };
     UnitDoc {
         unit,

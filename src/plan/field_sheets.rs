@@ -100,19 +100,8 @@ impl Sheets<'_> {
         };
         doc["unit_id"] = json!(self.unit.id);
         doc["unit_name"] = json!(self.unit.name);
-        UnitDoc {
-            unit: self.unit,
-            kind,
-            template,
-            label,
-            key: key.into(),
-            audience,
-            storage,
-            subject: None,
-            doc,
-            attachments: Vec::new(),
-        }
-        .finish(self.planner)
+        UnitDoc { unit: self.unit, kind, template, label, key: key.into(), audience, storage, subject: None, doc, attachments: Vec::new() }
+            .finish(self.planner)
     }
 
     fn keys_of(&self, p: &ClearedPerson) -> Vec<&str> {
@@ -131,7 +120,14 @@ impl Sheets<'_> {
         }
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let rows: Vec<Value> = rows.into_iter().map(|(_, r)| r).collect();
-        self.doc("nyckellista", "Nyckellista", "nyckellista", Audience::Personal, STORAGE_KEYS, json!({ "rows": rows, "unit_place": unit_place }))
+        self.doc(
+            "nyckellista",
+            "Nyckellista",
+            "nyckellista",
+            Audience::Personal,
+            STORAGE_KEYS,
+            json!({ "rows": rows, "unit_place": unit_place }),
+        )
     }
 
     /// The unit's alarm clients for a call round; the protected ones' numbers only in the
@@ -175,7 +171,14 @@ impl Sheets<'_> {
             .collect();
         if !real.is_empty() {
             let doc = json!({ "rows": real });
-            jobs.push(self.doc("larmlista", "Larmlista skyddade personuppgifter", "larmlista\u{0}begransad", Audience::Enhetschef, STORAGE_MANAGER_CABINET, doc));
+            jobs.push(self.doc(
+                "larmlista",
+                "Larmlista skyddade personuppgifter",
+                "larmlista\u{0}begransad",
+                Audience::Enhetschef,
+                STORAGE_MANAGER_CABINET,
+                doc,
+            ));
         }
     }
 
@@ -189,11 +192,8 @@ impl Sheets<'_> {
 
     /// Everyone of the unit with any allergy, warning or infection note.
     fn varningar(&self) -> DocJob {
-        let rows: Vec<Value> = self
-            .people
-            .iter()
-            .filter_map(|p| p.card.warnings.as_ref().map(|w| json!({ "who": p.identity.name, "warnings": w })))
-            .collect();
+        let rows: Vec<Value> =
+            self.people.iter().filter_map(|p| p.card.warnings.as_ref().map(|w| json!({ "who": p.identity.name, "warnings": w }))).collect();
         self.doc("varningar", "Varningar och allergier", "varningar", Audience::Personal, STORAGE_CABINET, json!({ "rows": rows }))
     }
 

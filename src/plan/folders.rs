@@ -133,47 +133,59 @@ impl Folder<'_> {
 
     fn documents(&self, jobs: &mut Vec<DocJob>) {
         let p = self.person;
-        self.push(jobs, Doc {
-            kind: "personkort",
-            template: "personkort.typ",
-            label: "Personkort",
-            discriminator: "personkort".into(),
-            anchor: None,
-            doc: self.with(json!({ "card": p.card, "fictive": p.is_protected() })),
-            retention_kind: None,
-        });
-        if let Some(plan) = &p.plan {
-            self.push(jobs, Doc {
-                kind: "genomforandeplan",
-                template: "genomforandeplan.typ",
-                label: "Genomförandeplan",
-                discriminator: "genomforandeplan".into(),
+        self.push(
+            jobs,
+            Doc {
+                kind: "personkort",
+                template: "personkort.typ",
+                label: "Personkort",
+                discriminator: "personkort".into(),
                 anchor: None,
-                doc: self.with(json!({ "plan": plan })),
+                doc: self.with(json!({ "card": p.card, "fictive": p.is_protected() })),
                 retention_kind: None,
-            });
+            },
+        );
+        if let Some(plan) = &p.plan {
+            self.push(
+                jobs,
+                Doc {
+                    kind: "genomforandeplan",
+                    template: "genomforandeplan.typ",
+                    label: "Genomförandeplan",
+                    discriminator: "genomforandeplan".into(),
+                    anchor: None,
+                    doc: self.with(json!({ "plan": plan })),
+                    retention_kind: None,
+                },
+            );
         }
         for a in &p.assignments {
-            self.push(jobs, Doc {
-                kind: "uppdrag",
-                template: "uppdrag.typ",
-                label: "Uppdragsbeskrivning",
-                discriminator: format!("uppdrag\u{0}{}", a.number),
-                anchor: None,
-                doc: self.with(json!({ "assignment": assignment(a) })),
-                retention_kind: None,
-            });
+            self.push(
+                jobs,
+                Doc {
+                    kind: "uppdrag",
+                    template: "uppdrag.typ",
+                    label: "Uppdragsbeskrivning",
+                    discriminator: format!("uppdrag\u{0}{}", a.number),
+                    anchor: None,
+                    doc: self.with(json!({ "assignment": assignment(a) })),
+                    retention_kind: None,
+                },
+            );
         }
         for o in &p.orders {
-            self.push(jobs, Doc {
-                kind: "hsl",
-                template: "hsl.typ",
-                label: "Hälso- och sjukvårdsbeställning",
-                discriminator: o.key.clone(),
-                anchor: Some(o.received_date),
-                doc: self.with(json!({ "order": o })),
-                retention_kind: None,
-            });
+            self.push(
+                jobs,
+                Doc {
+                    kind: "hsl",
+                    template: "hsl.typ",
+                    label: "Hälso- och sjukvårdsbeställning",
+                    discriminator: o.key.clone(),
+                    anchor: Some(o.received_date),
+                    doc: self.with(json!({ "order": o })),
+                    retention_kind: None,
+                },
+            );
         }
         // The note on each form says what its stamp says (retention FORM_RULE / _PROTECTED).
         // 002 §8.6: a protected person's notes are kept at most two months.
@@ -185,24 +197,30 @@ impl Folder<'_> {
         } else {
             (FORM_NOTE, None)
         };
-        self.push(jobs, Doc {
-            kind: "blankett",
-            template: "daganteckningar.typ",
-            label: "Reservblankett för daganteckningar",
-            discriminator: "person\u{0}daganteckningar".into(),
-            anchor: None,
-            doc: self.with(json!({ "keep": keep })),
-            retention_kind,
-        });
-        self.push(jobs, Doc {
-            kind: "blankett",
-            template: "avvikelse.typ",
-            label: "Reservrapport för avvikelser",
-            discriminator: "person\u{0}avvikelse".into(),
-            anchor: None,
-            doc: self.with(json!({ "keep": keep })),
-            retention_kind,
-        });
+        self.push(
+            jobs,
+            Doc {
+                kind: "blankett",
+                template: "daganteckningar.typ",
+                label: "Reservblankett för daganteckningar",
+                discriminator: "person\u{0}daganteckningar".into(),
+                anchor: None,
+                doc: self.with(json!({ "keep": keep })),
+                retention_kind,
+            },
+        );
+        self.push(
+            jobs,
+            Doc {
+                kind: "blankett",
+                template: "avvikelse.typ",
+                label: "Reservrapport för avvikelser",
+                discriminator: "person\u{0}avvikelse".into(),
+                anchor: None,
+                doc: self.with(json!({ "keep": keep })),
+                retention_kind,
+            },
+        );
     }
 
     /// The folder's first sheet (kind `innehall`): every document of the folder planned from
@@ -214,15 +232,18 @@ impl Folder<'_> {
             .iter()
             .map(|j| json!({ "label": j.label, "id": j.id, "version": j.short_version(), "gallring": j.gallring.manifest_text() }))
             .collect();
-        self.push(jobs, Doc {
-            kind: "innehall",
-            template: "innehall.typ",
-            label: "Innehåll i akten",
-            discriminator: "innehall".into(),
-            anchor: None,
-            doc: self.with(json!({ "documents": documents })),
-            retention_kind: None,
-        });
+        self.push(
+            jobs,
+            Doc {
+                kind: "innehall",
+                template: "innehall.typ",
+                label: "Innehåll i akten",
+                discriminator: "innehall".into(),
+                anchor: None,
+                doc: self.with(json!({ "documents": documents })),
+                retention_kind: None,
+            },
+        );
     }
 
     /// The ordinary file of a protected person (issue 4): audience enhetschef, under

@@ -133,14 +133,7 @@ const FORMS: &[Form] = &[
         label: "Reservblankett totaltidsregistrering",
         heading: "Reservblankett totaltidsregistrering",
         intro: "Hemtjänstpersonalen rapporterar här den tid som utförts hos omsorgstagarna under driftstoppet. Arbetsledaren registrerar tiden i verksamhetssystemet när det är i bruk igen.",
-        columns: &[
-            ("Datum", 1.5),
-            ("Omsorgstagare", 3.2),
-            ("Tid från", 1.2),
-            ("Tid till", 1.2),
-            ("Insats", 3.0),
-            ("Signatur", 1.4),
-        ],
+        columns: &[("Datum", 1.5), ("Omsorgstagare", 3.2), ("Tid från", 1.2), ("Tid till", 1.2), ("Insats", 3.0), ("Signatur", 1.4)],
         row_height: 9,
         flipped: false,
         handlaggare: false,
@@ -153,10 +146,8 @@ const FORMS: &[Form] = &[
 pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     for unit in &cleared.units {
         let authority = unit.kind == UnitKind::Myndighet || scope.authority_form_units.contains(&unit.id);
-        let forms = FORMS
-            .iter()
-            .filter(|f| !f.home_care_only || unit.kind == UnitKind::Hemtjanst)
-            .filter(|f| !f.authority_only || authority);
+        let forms =
+            FORMS.iter().filter(|f| !f.home_care_only || unit.kind == UnitKind::Hemtjanst).filter(|f| !f.authority_only || authority);
         for form in forms {
             jobs.push(form_doc(unit, form).finish(planner));
         }

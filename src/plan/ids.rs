@@ -107,15 +107,9 @@ impl IdKey {
 /// A unit id as a directory name: kept when it is plain (letters, digits, `-`, `_`, at most
 /// 40 characters), otherwise replaced by a hash so no export value can shape a path.
 pub fn path_component(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.len() <= 40
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !s.starts_with('-');
-    if plain {
-        s.to_string()
-    } else {
-        format!("enhet-{}", super::hex(&Sha256::digest(s.as_bytes())[..5]))
-    }
+    let plain =
+        !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') && !s.starts_with('-');
+    if plain { s.to_string() } else { format!("enhet-{}", super::hex(&Sha256::digest(s.as_bytes())[..5])) }
 }
 
 /// The folder of a unit's documents for `audience`, relative to `out/`: `<unit>` (general)

@@ -31,7 +31,14 @@ fn demo() -> (Cleared, tempfile::TempDir) {
 
 fn plan_for(cleared: &Cleared) -> Vec<DocJob> {
     let templates = Templates::load(None).unwrap();
-    super::plan(cleared, &Scope { days: vec![day()], ..Default::default() }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[])
+    super::plan(
+        cleared,
+        &Scope { days: vec![day()], ..Default::default() },
+        &Rules::default(),
+        &templates,
+        &super::IdKey::new(b"test key"),
+        &[],
+    )
 }
 
 fn rows_of(job: &DocJob) -> Vec<String> {
@@ -151,7 +158,14 @@ fn egenkontroll_lists_problems_of_its_unit_only() {
             d
         },
     ];
-    let jobs = super::plan(&cleared, &Scope { days: vec![day()], ..Default::default() }, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &diags);
+    let jobs = super::plan(
+        &cleared,
+        &Scope { days: vec![day()], ..Default::default() },
+        &Rules::default(),
+        &templates,
+        &super::IdKey::new(b"test key"),
+        &diags,
+    );
     let problems = |unit: &str, audience: Audience| -> Vec<String> {
         let j = jobs.iter().find(|j| j.unit == unit && j.kind == "egenkontroll" && j.audience == audience).unwrap();
         j.context()["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
@@ -210,7 +224,8 @@ fn every_form_note_agrees_with_its_stamp() {
     }
     // Every person folder starts with a contents sheet listing each of its documents.
     for p in &cleared.persons {
-        let mine: Vec<&DocJob> = jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.audience == Audience::Personal).collect();
+        let mine: Vec<&DocJob> =
+            jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.audience == Audience::Personal).collect();
         let contents = mine.iter().find(|j| j.kind == "innehall").expect("a contents sheet");
         for j in mine.iter().filter(|j| j.kind != "innehall") {
             assert!(contents.context_json.contains(&j.id) && contents.context_json.contains(j.short_version()), "{} listed", j.id);
@@ -259,7 +274,8 @@ fn ids_are_unique_and_stable_across_versions() {
     let pid = person.id.clone();
     person.plan.as_mut().unwrap().version_date = "2030-01-01".into();
     let again = plan_for(&cleared);
-    let find = |jobs: &[DocJob]| jobs.iter().find(|j| j.kind == "genomforandeplan" && j.person.as_deref() == Some(pid.as_str())).cloned().unwrap();
+    let find =
+        |jobs: &[DocJob]| jobs.iter().find(|j| j.kind == "genomforandeplan" && j.person.as_deref() == Some(pid.as_str())).cloned().unwrap();
     let (before, after) = (find(&jobs), find(&again));
     assert_eq!(before.id, after.id);
     assert_ne!(before.version, after.version);
@@ -292,12 +308,7 @@ fn timecare_one_per_unit_and_period() {
 /// `render` does.
 #[test]
 fn every_template_renders() {
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(render_every_template)
-        .unwrap()
-        .join()
-        .unwrap();
+    std::thread::Builder::new().stack_size(64 << 20).spawn(render_every_template).unwrap().join().unwrap();
 }
 
 fn render_every_template() {
@@ -371,7 +382,8 @@ fn plan_city_timing() {
 fn authority_forms_are_for_myndighet_units_and_the_configured_ones() {
     let (mut cleared, _dir) = demo();
     let templates = Templates::load(None).unwrap();
-    let run = |cleared: &Cleared, scope: &Scope| super::plan(cleared, scope, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[]);
+    let run =
+        |cleared: &Cleared, scope: &Scope| super::plan(cleared, scope, &Rules::default(), &templates, &super::IdKey::new(b"test key"), &[]);
     let forms_of = |jobs: &[DocJob], unit: &str| -> Vec<String> {
         jobs.iter()
             .filter(|j| j.unit == unit && j.template == "blankett_enhet.typ")
@@ -412,7 +424,8 @@ fn batch_and_split_gives_the_bytes_of_one_by_one() {
             let (cleared, _dir) = demo();
             let jobs = plan_for(&cleared);
             let renderer = Renderer::new(Templates::load(None).unwrap(), day()).unwrap();
-            let jobs: Vec<&dyn crate::render::Job> = jobs.iter().filter(|j| j.attachments.is_empty()).map(|j| j as &dyn crate::render::Job).collect();
+            let jobs: Vec<&dyn crate::render::Job> =
+                jobs.iter().filter(|j| j.attachments.is_empty()).map(|j| j as &dyn crate::render::Job).collect();
             assert!(jobs.len() > 50);
             let mut multi_page = 0;
             for batch in jobs.chunks(7) {

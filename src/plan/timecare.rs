@@ -89,10 +89,8 @@ fn period_doc<'a>(cleared: &Cleared, unit: &'a Unit, start: NaiveDate, end: Naiv
         }));
         monday = monday + Days::new(7);
     }
-    let staff_rows: Vec<Value> = staff
-        .iter()
-        .map(|(last, first, sig)| json!({ "signature": sig, "name": format!("{first} {last}").trim().to_string() }))
-        .collect();
+    let staff_rows: Vec<Value> =
+        staff.iter().map(|(last, first, sig)| json!({ "signature": sig, "name": format!("{first} {last}").trim().to_string() })).collect();
     let (from, to) = (start.format("%Y-%m-%d").to_string(), end.format("%Y-%m-%d").to_string());
     UnitDoc {
         unit,

@@ -204,11 +204,8 @@ fn contacts(cleared: &Cleared, unit: &Unit, planner: &Planner, jobs: &mut Vec<Do
     let mut contacts: Vec<_> = cleared.contacts.iter().filter(|c| c.unit == unit.id).collect();
     contacts.sort_by_key(|c| c.source.line);
     let town = [unit.postnr.as_deref(), unit.ort.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    let address = [unit.address.as_deref().unwrap_or(""), town.as_str()]
-        .into_iter()
-        .filter(|s| !s.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let address =
+        [unit.address.as_deref().unwrap_or(""), town.as_str()].into_iter().filter(|s| !s.trim().is_empty()).collect::<Vec<_>>().join(", ");
     let doc = json!({
         "unit_id": unit.id,
         "unit_name": unit.name,

@@ -121,12 +121,8 @@ impl Index {
     /// [`Index::build`]; `others: None` treats every name part as shared (so only a full
     /// name, a number or two parts of one identity count).
     fn build_with(protected: &[(String, Identity)], others: Option<Vec<&str>>) -> Index {
-        let common: HashSet<String> = COMMON_WORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|w| fold(w).text)
-            .collect();
+        let common: HashSet<String> =
+            COMMON_WORDS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|w| fold(w).text).collect();
         let mut name_pats: Vec<String> = Vec::new();
         let mut name_meta: Vec<Vec<Meta>> = Vec::new();
         let mut name_at: HashMap<String, usize> = HashMap::new();
@@ -247,9 +243,8 @@ impl Index {
         }
 
         let build = |pats: &[String]| -> Option<AhoCorasick> {
-            (!pats.is_empty()).then(|| {
-                AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(pats).expect("patterns are short and few")
-            })
+            (!pats.is_empty())
+                .then(|| AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(pats).expect("patterns are short and few"))
         };
         Index {
             names: build(&name_pats),
@@ -590,10 +585,7 @@ struct DigitProjection {
 /// Characters that may stand between the digits of one number.
 fn separator(c: char) -> bool {
     c.is_whitespace()
-        || matches!(
-            c,
-            '-' | '–' | '—' | '‑' | '‐' | '‒' | '−' | '_' | '.' | '/' | '+' | '(' | ')' | '\u{00B7}' | '\''
-        )
+        || matches!(c, '-' | '–' | '—' | '‑' | '‐' | '‒' | '−' | '_' | '.' | '/' | '+' | '(' | ')' | '\u{00B7}' | '\'')
         || invisible(c)
 }
 

@@ -96,11 +96,7 @@ pub fn clear_run(
 /// [`clear`] with an index already built (the caller also needs it for [`redact`]).
 fn clear_with(data: Dataset, date: NaiveDate, index: &Index) -> (Cleared, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let fictive_ok: HashMap<&str, bool> = data
-        .persons
-        .iter()
-        .map(|p| (p.id.as_str(), check_protection(p, date, &mut diags)))
-        .collect();
+    let fictive_ok: HashMap<&str, bool> = data.persons.iter().map(|p| (p.id.as_str(), check_protection(p, date, &mut diags))).collect();
     let mut persons = Vec::with_capacity(data.persons.len());
     let mut scrubbed = Vec::new();
     let cleaner = Cleaner { index, diags: std::cell::RefCell::new(&mut scrubbed) };
@@ -164,16 +160,7 @@ fn clear_with(data: Dataset, date: NaiveDate, index: &Index) -> (Cleared, Vec<Di
     drop(by_id);
     drop(cleaner);
     diags.extend(scrubbed);
-    let cleared = Cleared {
-        date,
-        units: data.units,
-        employees,
-        shifts,
-        contacts,
-        routines,
-        persons,
-        visits,
-    };
+    let cleared = Cleared { date, units: data.units, employees, shifts, contacts, routines, persons, visits };
     (cleared, diags)
 }
 
@@ -183,12 +170,10 @@ fn clear_with(data: Dataset, date: NaiveDate, index: &Index) -> (Cleared, Vec<Di
 /// identity or a personnummer-like number. Gives messages about a person's row that person's
 /// unit (so only that unit's egenkontroll lists them).
 pub fn redact(diags: &mut [Diagnostic], data_restricted: &HashSet<String>, cleared: &Cleared, index: &Index) {
-    let units: HashMap<&str, (&str, bool)> =
-        cleared.persons.iter().map(|p| (p.id.as_str(), (p.unit.as_str(), p.is_protected()))).collect();
+    let units: HashMap<&str, (&str, bool)> = cleared.persons.iter().map(|p| (p.id.as_str(), (p.unit.as_str(), p.is_protected()))).collect();
     for d in diags.iter_mut() {
-        let about_protected = d.person.as_deref().is_some_and(|id| {
-            data_restricted.contains(id) || units.get(id).is_some_and(|(_, protected)| *protected)
-        });
+        let about_protected =
+            d.person.as_deref().is_some_and(|id| data_restricted.contains(id) || units.get(id).is_some_and(|(_, protected)| *protected));
         if about_protected {
             d.restrict();
         }
@@ -232,10 +217,8 @@ fn check_protection(p: &Person, date: NaiveDate, diags: &mut Vec<Diagnostic>) ->
     let mut fictive_ok = true;
     if p.protection.is_protected() {
         match &p.fictive_name {
-            None => diags.push(at(
-                Severity::Warning,
-                "skyddade personuppgifter utan överenskommet fiktivt namn; ärendenumret skrivs ut i stället",
-            )),
+            None => diags
+                .push(at(Severity::Warning, "skyddade personuppgifter utan överenskommet fiktivt namn; ärendenumret skrivs ut i stället")),
             Some(f) if Index::fictive_name_reveals(&identity_of(p), f) => {
                 fictive_ok = false;
                 diags.push(at(

@@ -149,9 +149,7 @@ fn real_name(p: &Person) -> String {
 }
 
 fn identity(p: &Person, fictive_ok: bool) -> PrintedIdentity {
-    let general_name = || {
-        p.fictive_name.clone().filter(|_| fictive_ok).unwrap_or_else(|| format!("Ärende {}", p.case_number))
-    };
+    let general_name = || p.fictive_name.clone().filter(|_| fictive_ok).unwrap_or_else(|| format!("Ärende {}", p.case_number));
     let pnr = p.personnummer.expose();
     let (name, id_line) = match p.protection {
         Protection::None => (real_name(p), Some(pnr.normalized().to_string())),
@@ -420,11 +418,7 @@ pub(super) fn visit(v: &Visit, p: &Person, c: &Cleaner, fictive_ok: bool) -> Cle
     let protected = p.protection.is_protected();
     let o = Some(Owner { person: p });
     let src = &v.source;
-    let address = if protected {
-        ADDRESS_SEE_FICTIVE_FILE.to_string()
-    } else {
-        address_lines(p.address.expose()).join(", ")
-    };
+    let address = if protected { ADDRESS_SEE_FICTIVE_FILE.to_string() } else { address_lines(p.address.expose()).join(", ") };
     ClearedVisit {
         date: v.date,
         start: v.start,

@@ -73,9 +73,11 @@ mod tests {
 
     #[test]
     fn a_runs_diff_agrees_with_the_full_comparison() {
-        let old = Manifest { generated_for: String::new(), documents: vec![entry("A", "1"), entry("B", "1"), entry("C", "1"), entry("D", "1")] };
+        let old =
+            Manifest { generated_for: String::new(), documents: vec![entry("A", "1"), entry("B", "1"), entry("C", "1"), entry("D", "1")] };
         // The run planned B (changed), C (same) and E (new); carried A; D is gone.
-        let new = Manifest { generated_for: String::new(), documents: vec![entry("A", "1"), entry("B", "2"), entry("C", "1"), entry("E", "1")] };
+        let new =
+            Manifest { generated_for: String::new(), documents: vec![entry("A", "1"), entry("B", "2"), entry("C", "1"), entry("E", "1")] };
         let planned: std::collections::HashSet<&str> = ["B", "C", "E"].into();
         let replaced = Manifest { generated_for: String::new(), documents: vec![entry("B", "1"), entry("C", "1"), entry("D", "1")] };
         let ids = |v: &[&Entry]| v.iter().map(|e| e.id.clone()).collect::<std::collections::BTreeSet<_>>();

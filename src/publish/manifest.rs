@@ -110,7 +110,10 @@ mod tests {
 
     #[test]
     fn the_json_is_one_document_per_line_and_reads_back() {
-        let m = Manifest { generated_for: "2026-11-24".into(), documents: vec![test_entry("A", "U/k/a.pdf", "1"), test_entry("B", "U/k/b.pdf", "2")] };
+        let m = Manifest {
+            generated_for: "2026-11-24".into(),
+            documents: vec![test_entry("A", "U/k/a.pdf", "1"), test_entry("B", "U/k/b.pdf", "2")],
+        };
         let json = m.to_json();
         let text = std::str::from_utf8(&json).unwrap();
         assert_eq!(text.lines().count(), 4, "{text}");

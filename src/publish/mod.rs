@@ -21,6 +21,4 @@ pub mod store;
 
 pub use diff::Diff;
 pub use manifest::{Entry, Manifest};
-pub use store::{
-    PublishError, Publisher, create_dir_private, published, published_dir, published_file, read_manifest, write_private,
-};
+pub use store::{PublishError, Publisher, create_dir_private, published, published_dir, published_file, read_manifest, write_private};

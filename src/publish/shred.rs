@@ -290,7 +290,15 @@ struct ListJob {
 }
 
 impl ListJob {
-    fn new(renderer: &Renderer, unit: &str, unit_name: &str, audience: Audience, items: &[Item], date: &str, as_of: Option<&str>) -> ListJob {
+    fn new(
+        renderer: &Renderer,
+        unit: &str,
+        unit_name: &str,
+        audience: Audience,
+        items: &[Item],
+        date: &str,
+        as_of: Option<&str>,
+    ) -> ListJob {
         let restricted = audience == Audience::Enhetschef;
         let sections: Vec<Value> = [
             (Reason::NewVersion, "Ersatta versioner", "En ny version är utskriven. Ta ut den gamla versionen ur pärmen och strimla den."),

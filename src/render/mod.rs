@@ -114,7 +114,8 @@ impl Renderer {
         if job.verifiable() {
             let stamp = &context["stamp"];
             let (id, short) = (stamp["id"].as_str().unwrap_or_default(), stamp["short"].as_str().unwrap_or_default());
-            if !id.is_empty() && !short.is_empty()
+            if !id.is_empty()
+                && !short.is_empty()
                 && let Some(code) = qr::svg(&qr::text(self.public_address.as_deref(), id, short))
             {
                 context.to_mut()["stamp"]["qr"] = serde_json::json!({ "svg": code.svg, "mm": code.width_mm });
@@ -244,12 +245,7 @@ impl Renderer {
             }
         });
         typst::comemo::evict(0);
-        results
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_iter()
-            .map(|r| r.expect("every job was taken by a worker"))
-            .collect()
+        results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().map(|r| r.expect("every job was taken by a worker")).collect()
     }
 }
 

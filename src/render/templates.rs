@@ -108,18 +108,13 @@ impl Templates {
 
     /// The source text of a template (for the document version hash, and `lib.typ` for Typst).
     pub fn source(&self, name: &str) -> Result<&str, TemplateError> {
-        self.sources
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| t.as_str())
-            .ok_or_else(|| TemplateError::Missing { name: name.into() })
+        self.sources.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str()).ok_or_else(|| TemplateError::Missing { name: name.into() })
     }
 
     /// Fills a template with `context` and returns Typst source.
     pub fn render(&self, name: &str, context: &serde_json::Value) -> Result<String, TemplateError> {
         let tmpl = self.env.get_template(name).map_err(|_| TemplateError::Missing { name: name.into() })?;
-        tmpl.render(Value::from_serialize(context))
-            .map_err(|e| TemplateError::Render { name: name.into(), message: e.to_string() })
+        tmpl.render(Value::from_serialize(context)).map_err(|e| TemplateError::Render { name: name.into(), message: e.to_string() })
     }
 }
 

@@ -175,7 +175,10 @@ impl Viewer {
         if !sent.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {
-            Err(Box::new((StatusCode::FORBIDDEN, "Formuläret har gått ut eller kom inte från den här sidan. Ladda om sidan och försök igen.").into_response()))
+            Err(Box::new(
+                (StatusCode::FORBIDDEN, "Formuläret har gått ut eller kom inte från den här sidan. Ladda om sidan och försök igen.")
+                    .into_response(),
+            ))
         }
     }
 }

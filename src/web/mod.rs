@@ -99,16 +99,13 @@ pub fn app(options: Options) -> Shared {
 }
 
 pub fn router(app: Shared) -> Router {
-    routes::router(app.clone())
-        .layer(axum::middleware::from_fn(access_log))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
+    routes::router(app.clone()).layer(axum::middleware::from_fn(access_log)).layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024))
 }
 
 /// Runs the server until interrupted. Prints the address it listens on.
 pub async fn serve(options: Options) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("kan inte lyssna på {}: {e}", options.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(options.listen).await.map_err(|e| anyhow::anyhow!("kan inte lyssna på {}: {e}", options.listen))?;
     let addr = listener.local_addr()?;
     let app = tokio::task::spawn_blocking(move || app(options)).await?;
     // The start pages' problems and warnings: checked now, in the background.
@@ -121,10 +118,11 @@ pub async fn serve(options: Options) -> anyhow::Result<()> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    axum::serve(listener, service)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     Ok(())
 }
 

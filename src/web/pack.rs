@@ -38,7 +38,9 @@ impl Cache {
         let batches = read_print_manifest(&dir.join("print-manifest.csv")).unwrap_or_default();
         let published_at = std::fs::metadata(dir.join("manifest.json"))
             .and_then(|m| m.modified())
-            .map(|t| chrono::DateTime::<chrono::Utc>::from(t).with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M").to_string())
+            .map(|t| {
+                chrono::DateTime::<chrono::Utc>::from(t).with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M").to_string()
+            })
             .unwrap_or_default();
         let pack = Arc::new(Pack { dir, manifest, batches, published_at });
         *slot = Some(pack.clone());
@@ -73,7 +75,12 @@ impl Pack {
         let mut by_key: BTreeMap<&str, PersonRow> = BTreeMap::new();
         for e in self.documents(unit, &sees) {
             let Some(key) = e.person.as_deref() else { continue };
-            let row = by_key.entry(key).or_insert_with(|| PersonRow { key: key.into(), subject: String::new(), documents: 0, restricted_only: true });
+            let row = by_key.entry(key).or_insert_with(|| PersonRow {
+                key: key.into(),
+                subject: String::new(),
+                documents: 0,
+                restricted_only: true,
+            });
             row.documents += 1;
             if e.audience == Audience::Personal {
                 row.restricted_only = false;
@@ -99,9 +106,9 @@ impl Pack {
         if let Some(b) = self.batches.iter().find(|b| b.batch == rel) {
             return Some((b.unit.clone(), b.audience));
         }
-        self.units().into_iter().find_map(|u| {
-            [Audience::Personal, Audience::Enhetschef].into_iter().find(|a| rel == shred_list(&u, *a, "pdf")).map(|a| (u, a))
-        })
+        self.units()
+            .into_iter()
+            .find_map(|u| [Audience::Personal, Audience::Enhetschef].into_iter().find(|a| rel == shred_list(&u, *a, "pdf")).map(|a| (u, a)))
     }
 
     pub fn history(&self) -> Vec<history::Ended> {
@@ -193,10 +200,13 @@ const RECEIPT_HEADER: &str = "tid;anvandare;enhet;malgrupp;id;version\r\n";
 /// (id, short version) of every sheet recorded as shredded in the unit.
 pub fn receipts(out: &Path, unit: &str) -> HashSet<(String, String)> {
     let Ok(text) = std::fs::read_to_string(receipts_path(out, unit)) else { return HashSet::new() };
-    text.lines().skip(1).filter_map(|l| {
-        let f: Vec<&str> = l.trim_end_matches('\r').split(';').collect();
-        (f.len() >= 6).then(|| (f[4].to_string(), f[5].to_string()))
-    }).collect()
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.trim_end_matches('\r').split(';').collect();
+            (f.len() >= 6).then(|| (f[4].to_string(), f[5].to_string()))
+        })
+        .collect()
 }
 
 /// Records sheets as shredded: who, when, which (the destruction receipt), appended to the

@@ -79,7 +79,12 @@ pub fn documents(out: &Path) -> Vec<serde_json::Value> {
 
 /// The text of each page of a PDF (pdftotext separates pages with form feeds).
 pub fn pages(pdf: &Path) -> Vec<String> {
-    let o = Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(pdf).arg("-").output().expect("pdftotext is installed (scripts/test.sh installs poppler-utils)");
+    let o = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed (scripts/test.sh installs poppler-utils)");
     assert!(o.status.success(), "pdftotext failed on {}", pdf.display());
     let s = String::from_utf8_lossy(&o.stdout).into_owned();
     let mut p: Vec<String> = s.split('\u{c}').map(str::to_string).collect();
@@ -224,7 +229,11 @@ impl Identity {
     }
     pub fn phone(&mut self, phone: &str) {
         let d: String = phone.chars().filter(char::is_ascii_digit).collect();
-        let d = d.strip_prefix("0046").or_else(|| d.strip_prefix("46").filter(|_| phone.trim_start().starts_with('+'))).map(str::to_string).unwrap_or(d);
+        let d = d
+            .strip_prefix("0046")
+            .or_else(|| d.strip_prefix("46").filter(|_| phone.trim_start().starts_with('+')))
+            .map(str::to_string)
+            .unwrap_or(d);
         let d = d.trim_start_matches('0').to_string();
         if d.len() >= 6 {
             self.numbers.push(d);
@@ -241,7 +250,24 @@ impl Identity {
 /// A character that may stand inside a number as typed: spaces of any kind, hyphens and
 /// dashes (incl. U+2011), `+`, `_`, `.`, `/`, parentheses.
 fn number_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '-' | '+' | '_' | '.' | '/' | '(' | ')' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' | '\u{a0}' | '\u{202f}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '+'
+                | '_'
+                | '.'
+                | '/'
+                | '('
+                | ')'
+                | '\u{2010}'
+                | '\u{2011}'
+                | '\u{2012}'
+                | '\u{2013}'
+                | '\u{2014}'
+                | '\u{2212}'
+                | '\u{a0}'
+                | '\u{202f}'
+        )
 }
 
 /// The digit strings of every number in `text` (runs of digits and separators).
@@ -268,7 +294,8 @@ fn has_words(hay: &[&str], needle: &[String]) -> bool {
     if needle.is_empty() || hay.len() < needle.len() {
         return false;
     }
-    hay.windows(needle.len()).any(|w| w.iter().zip(needle).all(|(h, n)| *h == n || (h.len() == n.len() + 1 && h.starts_with(n.as_str()) && h.ends_with('s'))))
+    hay.windows(needle.len())
+        .any(|w| w.iter().zip(needle).all(|(h, n)| *h == n || (h.len() == n.len() + 1 && h.starts_with(n.as_str()) && h.ends_with('s'))))
 }
 
 /// A door code standing alone (not inside a longer number or a hex id), or glued to `…kod`.
@@ -373,15 +400,21 @@ fn pdf_text_and_info(pdf: &Path) -> (String, String) {
 /// and metadata of every PDF outside `begransad/`, every other file outside `begransad/`.
 pub fn general_artifacts(out: &Path) -> Vec<Artifact> {
     let rels = pack_files(out);
-    let mut arts: Vec<Artifact> = rels.iter().map(|r| Artifact { place: format!("filnamnet {}", r.display()), path: None, text: r.display().to_string() }).collect();
+    let mut arts: Vec<Artifact> =
+        rels.iter().map(|r| Artifact { place: format!("filnamnet {}", r.display()), path: None, text: r.display().to_string() }).collect();
     let general: Vec<&PathBuf> = rels.iter().filter(|r| !under_begransad(r)).collect();
     let (pdfs, others): (Vec<&PathBuf>, Vec<&PathBuf>) = general.into_iter().partition(|r| r.extension().is_some_and(|e| e == "pdf"));
     for r in others {
         let bytes = std::fs::read(out.join(r)).unwrap_or_default();
-        arts.push(Artifact { place: format!("filen {}", r.display()), path: Some(r.to_path_buf()), text: String::from_utf8_lossy(&bytes).into_owned() });
+        arts.push(Artifact {
+            place: format!("filen {}", r.display()),
+            path: Some(r.to_path_buf()),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        });
     }
     let workers = 3usize;
-    let chunks: Vec<Vec<&PathBuf>> = (0..workers).map(|k| pdfs.iter().enumerate().filter(|(i, _)| i % workers == k).map(|(_, p)| *p).collect()).collect();
+    let chunks: Vec<Vec<&PathBuf>> =
+        (0..workers).map(|k| pdfs.iter().enumerate().filter(|(i, _)| i % workers == k).map(|(_, p)| *p).collect()).collect();
     let results: Vec<Vec<Artifact>> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
@@ -443,7 +476,8 @@ pub fn protected_identities(dir: &Path) -> Vec<Identity> {
     let staff = read_csv(&dir.join("personal.csv"));
     let contacts = read_csv(&dir.join("kontakter.csv"));
     let units = read_csv(&dir.join("enheter.csv"));
-    let protected_ids: std::collections::HashSet<&str> = persons.iter().filter(|p| p["skydd"] != "ingen").map(|p| p["person_id"].as_str()).collect();
+    let protected_ids: std::collections::HashSet<&str> =
+        persons.iter().filter(|p| p["skydd"] != "ingen").map(|p| p["person_id"].as_str()).collect();
     let mut out = Vec::new();
     for p in persons.iter().filter(|p| p["skydd"] != "ingen") {
         let pid = p["person_id"].as_str();

@@ -522,7 +522,11 @@ mod tests {
 
     fn whole(w: &BatchWriter, cover: Option<&Piece>, blank: &Piece) -> Vec<u8> {
         let bytes = w.finish(cover, blank, &Info { title: "Test – Åsa", marker: Some("m") }, Some(&[1, 2, 3])).bytes;
-        assert_eq!(bytes[..w.documents_len()], w.finish(None, blank, &Info { title: "", marker: None }, None).bytes[..w.documents_len()], "every batch starts with the documents part");
+        assert_eq!(
+            bytes[..w.documents_len()],
+            w.finish(None, blank, &Info { title: "", marker: None }, None).bytes[..w.documents_len()],
+            "every batch starts with the documents part"
+        );
         let marker = file_id_marker(&[1, 2, 3]);
         assert!(bytes[bytes.len() - 300..].windows(marker.len()).any(|m| m == marker), "the file id is found at the end");
         bytes

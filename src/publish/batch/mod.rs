@@ -249,8 +249,9 @@ pub fn write(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(spec) = specs.get(i) else { break };
-                        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ctx.spec(spec)))
-                            .unwrap_or_else(|_| Err(BatchError::Panic { batch: batch_path(spec.unit, spec.audience, BatchKind::Full, date) }));
+                        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ctx.spec(spec))).unwrap_or_else(|_| {
+                            Err(BatchError::Panic { batch: batch_path(spec.unit, spec.audience, BatchKind::Full, date) })
+                        });
                         results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                         typst::comemo::evict(4);
                     }
@@ -326,7 +327,8 @@ pub fn read_print_manifest(path: &Path) -> std::io::Result<Vec<BatchRow>> {
     let mut rows = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| bad(e.to_string()))?;
-        let num = |i: usize| rec.get(i).and_then(|v| v.parse::<usize>().ok()).ok_or_else(|| bad(format!("rad {:?}: fel tal", rec.position())));
+        let num =
+            |i: usize| rec.get(i).and_then(|v| v.parse::<usize>().ok()).ok_or_else(|| bad(format!("rad {:?}: fel tal", rec.position())));
         let audience = match rec.get(2) {
             Some("personal") => Audience::Personal,
             Some("enhetschef") => Audience::Enhetschef,
@@ -496,7 +498,8 @@ impl Context<'_> {
             .ok_or_else(missing)
             .and_then(std::fs::read)
             .map_err(|source| BatchError::Io { path: e.path.clone(), source })?;
-        let piece = Piece::load(&bytes).map_err(|source| BatchError::Document { batch: batch.to_string(), path: e.path.clone(), source })?;
+        let piece =
+            Piece::load(&bytes).map_err(|source| BatchError::Document { batch: batch.to_string(), path: e.path.clone(), source })?;
         self.timings.read.add(started);
         Ok(piece)
     }
@@ -513,10 +516,8 @@ impl Context<'_> {
         } else {
             let chunk = todo.len().div_ceil(threads);
             std::thread::scope(|s| {
-                let handles: Vec<_> = todo
-                    .chunks(chunk)
-                    .map(|c| s.spawn(move || c.iter().map(|e| self.read_piece(e, batch)).collect::<Vec<_>>()))
-                    .collect();
+                let handles: Vec<_> =
+                    todo.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|e| self.read_piece(e, batch)).collect::<Vec<_>>())).collect();
                 handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
             })
         };
@@ -675,7 +676,15 @@ impl Context<'_> {
 
     /// A whole batch: the cover sheet in front of the documents part; written into the new
     /// generation. Returns its print-manifest row.
-    fn finish(&self, part: &DocumentsPart, spec: &Spec, kind: BatchKind, kind_text: &str, path: &str, fingerprint: &[u8; 32]) -> Result<BatchRow, BatchError> {
+    fn finish(
+        &self,
+        part: &DocumentsPart,
+        spec: &Spec,
+        kind: BatchKind,
+        kind_text: &str,
+        path: &str,
+        fingerprint: &[u8; 32],
+    ) -> Result<BatchRow, BatchError> {
         let merge_err = |source| BatchError::Merge { batch: path.to_string(), source };
         let blank = self.blank(path)?;
         let title = format!("Utskriftsbunt {} {} {}", spec.unit, kind.stem(), self.date);
@@ -686,7 +695,8 @@ impl Context<'_> {
         let mut cover_sheet_pages = 2usize;
         let cover_piece = loop {
             let total = cover_sheet_pages + part.page_count;
-            let mut rows = vec![json!({ "name": "Försättsblad", "documents": 0, "pages": cover_sheet_pages, "range": range(1, cover_sheet_pages) })];
+            let mut rows =
+                vec![json!({ "name": "Försättsblad", "documents": 0, "pages": cover_sheet_pages, "range": range(1, cover_sheet_pages) })];
             for (name, n, p, first) in &part.rows {
                 rows.push(json!({ "name": name, "documents": n, "pages": p, "range": range(cover_sheet_pages + first + 1, *p) }));
             }

@@ -19,7 +19,10 @@ pub enum Part<'a> {
     Unit(Vec<&'a Entry>),
     Schedules(Vec<&'a Entry>),
     /// One person's folder: the printed identity and the documents.
-    Person { name: String, documents: Vec<&'a Entry> },
+    Person {
+        name: String,
+        documents: Vec<&'a Entry>,
+    },
 }
 
 impl<'a> Part<'a> {
@@ -33,8 +36,19 @@ impl<'a> Part<'a> {
 
 fn unit_rank(kind: &str) -> u8 {
     const ORDER: &[&str] = &[
-        "kontakter", "telefonlista", "telefonlista_privat", "signaturlista", "larmlista", "nyckellista", "varningar",
-        "boendelista", "timecare", "planerade_besok", "rutiner", "blankett", "egenkontroll",
+        "kontakter",
+        "telefonlista",
+        "telefonlista_privat",
+        "signaturlista",
+        "larmlista",
+        "nyckellista",
+        "varningar",
+        "boendelista",
+        "timecare",
+        "planerade_besok",
+        "rutiner",
+        "blankett",
+        "egenkontroll",
     ];
     match kind {
         "driftstopp" => 0,
@@ -67,17 +81,26 @@ pub fn filing_order<'a>(documents: &[&'a Entry]) -> Vec<Part<'a>> {
         }
     }
     unit.sort_by(|a, b| {
-        (unit_rank(&a.kind), &a.kind, &a.date, swedish_key(&a.label), swedish_key(&a.subject), &a.path)
-            .cmp(&(unit_rank(&b.kind), &b.kind, &b.date, swedish_key(&b.label), swedish_key(&b.subject), &b.path))
+        (unit_rank(&a.kind), &a.kind, &a.date, swedish_key(&a.label), swedish_key(&a.subject), &a.path).cmp(&(
+            unit_rank(&b.kind),
+            &b.kind,
+            &b.date,
+            swedish_key(&b.label),
+            swedish_key(&b.subject),
+            &b.path,
+        ))
     });
-    schedules.sort_by(|a, b| {
-        (swedish_key(signature(a)), &a.date, &a.path).cmp(&(swedish_key(signature(b)), &b.date, &b.path))
-    });
+    schedules.sort_by(|a, b| (swedish_key(signature(a)), &a.date, &a.path).cmp(&(swedish_key(signature(b)), &b.date, &b.path)));
     let mut folders: Vec<(String, String, &str, Vec<&Entry>)> = persons
         .into_iter()
         .map(|(key, mut docs)| {
             docs.sort_by(|a, b| {
-                (crate::plan::person_rank(&a.kind), &a.kind, &a.label, &a.path).cmp(&(crate::plan::person_rank(&b.kind), &b.kind, &b.label, &b.path))
+                (crate::plan::person_rank(&a.kind), &a.kind, &a.label, &a.path).cmp(&(
+                    crate::plan::person_rank(&b.kind),
+                    &b.kind,
+                    &b.label,
+                    &b.path,
+                ))
             });
             // The printed identity: the personkort's subject, else the first document's.
             let name = docs.iter().find(|d| d.kind == "personkort").unwrap_or(&docs[0]).subject.clone();

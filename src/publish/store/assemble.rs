@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::Links;
 use super::gc::read_links;
-use super::{PACKS, Publisher, PublishError, TREES, create_dir_private, foreign, io, link_or_copy, split_first};
+use super::{PACKS, PublishError, Publisher, TREES, create_dir_private, foreign, io, link_or_copy, split_first};
 
 /// What [`Publisher::assemble`] made: the generation's links, and the files and folders
 /// that must reach the disk before the switch.

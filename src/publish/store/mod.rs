@@ -72,7 +72,6 @@ const GENERATION: &str = "gen-";
 /// (where a link is, the tree folder it links to), both below `trees/`.
 pub(super) type Links = BTreeSet<(String, String)>;
 
-
 /// Up to this many new files and folders are flushed one by one (fsync); a bigger run
 /// flushes the file system once (syncfs), which also writes out other programs' data.
 const FSYNC_ONE_BY_ONE: usize = 400;
@@ -273,7 +272,9 @@ impl Publisher {
             None => Ok(None),
             Some(reading) => match reading.join() {
                 Ok(m) => m.map(Some),
-                Err(_) => Err(PublishError::Manifest { path: self.out.join("manifest.json"), message: "internt fel vid läsningen".into() }),
+                Err(_) => {
+                    Err(PublishError::Manifest { path: self.out.join("manifest.json"), message: "internt fel vid läsningen".into() })
+                }
             },
         }
     }
@@ -342,7 +343,9 @@ impl Publisher {
     /// copy where links are not possible).
     pub fn write_same_as(&self, rel: &str, of: &str) -> std::io::Result<()> {
         check_rel(rel)?;
-        let from = self.staged_file(of).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("{of} är inte skriven i denna körning")))?;
+        let from = self
+            .staged_file(of)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("{of} är inte skriven i denna körning")))?;
         self.staged.lock().unwrap_or_else(|e| e.into_inner()).written.insert(rel.to_string());
         let to = self.staged_path(rel);
         let _ = fs::remove_file(&to);
@@ -535,7 +538,6 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, PublishError> {
     }
     Ok(m)
 }
-
 
 /// The published manifest of `out`, if there is one.
 pub fn published(out: &Path) -> Result<Option<Manifest>, PublishError> {

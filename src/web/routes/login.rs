@@ -54,7 +54,12 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn submit(State(app): State<Shared>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let expected = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or("");
     if f.csrf.is_empty() || !auth::constant_time_eq(f.csrf.as_bytes(), expected.as_bytes()) {
         return (StatusCode::FORBIDDEN, "Formuläret har gått ut. Ladda om inloggningssidan och försök igen.").into_response();

@@ -40,17 +40,17 @@ pub async fn person(State(app): State<Shared>, Path((unit, key)): Path<(String, 
         .map(DocRow::of)
         .collect();
     if docs.is_empty() {
-        return app.views.message(StatusCode::NOT_FOUND, "Personen finns inte", "Personen har inga dokument i enheten som du kan se.", &format!("/enhet/{unit}/personer"));
+        return app.views.message(
+            StatusCode::NOT_FOUND,
+            "Personen finns inte",
+            "Personen har inga dokument i enheten som du kan se.",
+            &format!("/enhet/{unit}/personer"),
+        );
     }
-    let subject = pack
-        .iter()
-        .flat_map(|p| p.persons(&unit, |a| v.sees(&unit, a)))
-        .find(|p| p.key == key)
-        .map(|p| p.subject)
-        .unwrap_or_default();
+    let subject =
+        pack.iter().flat_map(|p| p.persons(&unit, |a| v.sees(&unit, a))).find(|p| p.key == key).map(|p| p.subject).unwrap_or_default();
     app.views.page(
         "person.html",
         minijinja::context! { subject, key, documents => docs, manages => v.manages(&unit), ..super::frame(&v, Some(&unit)) },
     )
 }
-

@@ -64,13 +64,27 @@ pub async fn start(State(app): State<Shared>, Path((unit, key)): Path<(String, S
         return forbidden();
     }
     let Some(p) = app.pack() else { return forbidden() };
-    let before: HashSet<(String, String)> =
-        p.documents(&unit, |_| true).filter(|e| e.person.as_deref() == Some(key.as_str())).map(|e| (e.id.clone(), e.version.clone())).collect();
+    let before: HashSet<(String, String)> = p
+        .documents(&unit, |_| true)
+        .filter(|e| e.person.as_deref() == Some(key.as_str()))
+        .map(|e| (e.id.clone(), e.version.clone()))
+        .collect();
     if before.is_empty() {
-        return app.views.message(StatusCode::NOT_FOUND, "Personen finns inte", "Personen har inga dokument i enheten.", &format!("/enhet/{unit}/personer"));
+        return app.views.message(
+            StatusCode::NOT_FOUND,
+            "Personen finns inte",
+            "Personen har inga dokument i enheten.",
+            &format!("/enhet/{unit}/personer"),
+        );
     }
     let id = auth::token()[..24].to_string();
-    let job = Arc::new(Mutex::new(Job { user: v.name.clone(), unit: unit.clone(), key: key.clone(), stage: "Startar …".into(), ..Job::default() }));
+    let job = Arc::new(Mutex::new(Job {
+        user: v.name.clone(),
+        unit: unit.clone(),
+        key: key.clone(),
+        stage: "Startar …".into(),
+        ..Job::default()
+    }));
     {
         let mut jobs = app.runs.jobs.lock().unwrap_or_else(|e| e.into_inner());
         // Forget finished runs once there are many (their pages are read right after).
@@ -134,7 +148,13 @@ fn run(app: &Shared, job: &Arc<Mutex<Job>>, v: &Viewer, date: chrono::NaiveDate,
     let renewed: Vec<DocRow> = app
         .pack()
         .iter()
-        .flat_map(|p| p.documents(&unit, |a| v.sees(&unit, a)).filter(|e| e.person.as_deref() == Some(key.as_str())).filter(|e| !before.contains(&(e.id.clone(), e.version.clone()))).map(DocRow::of).collect::<Vec<_>>())
+        .flat_map(|p| {
+            p.documents(&unit, |a| v.sees(&unit, a))
+                .filter(|e| e.person.as_deref() == Some(key.as_str()))
+                .filter(|e| !before.contains(&(e.id.clone(), e.version.clone())))
+                .map(DocRow::of)
+                .collect::<Vec<_>>()
+        })
         .collect();
     let shred: Vec<ShredView> = match &result {
         Ok(Some(r)) => r
@@ -142,7 +162,13 @@ fn run(app: &Shared, job: &Arc<Mutex<Job>>, v: &Viewer, date: chrono::NaiveDate,
             .iter()
             .filter(|l| v.sees(&l.unit, l.audience))
             .flat_map(|l| &l.items)
-            .map(|i| ShredView { kind: i.kind.clone(), label: i.label.clone(), version: i.version.chars().take(8).collect(), pages: i.pages, reason: pack::reason_text(i.reason.code()) })
+            .map(|i| ShredView {
+                kind: i.kind.clone(),
+                label: i.label.clone(),
+                version: i.version.chars().take(8).collect(),
+                pages: i.pages,
+                reason: pack::reason_text(i.reason.code()),
+            })
             .collect(),
         _ => Vec::new(),
     };

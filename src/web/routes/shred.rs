@@ -3,8 +3,8 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::FileLink;
 use crate::plan::Audience;
@@ -44,13 +44,21 @@ pub async fn mark(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
         .filter_map(|(_, val)| {
             let mut it = val.splitn(3, ':');
             let (a, id, ver) = (it.next()?, it.next()?, it.next()?);
-            listed.iter().any(|r| r.audience == a && r.id == id && r.version == ver).then(|| (a.to_string(), id.to_string(), ver.to_string()))
+            listed
+                .iter()
+                .any(|r| r.audience == a && r.id == id && r.version == ver)
+                .then(|| (a.to_string(), id.to_string(), ver.to_string()))
         })
         .collect();
     if !sheets.is_empty() {
         let _guard = app.receipts.lock().unwrap_or_else(|e| e.into_inner());
         if pack::record_shredded(&app.options.out, &unit, &v.name, &sheets).is_err() {
-            return app.views.message(StatusCode::INTERNAL_SERVER_ERROR, "Kunde inte spara", "Kvittot kunde inte sparas. Försök igen.", &format!("/enhet/{unit}/gallring"));
+            return app.views.message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Kunde inte spara",
+                "Kvittot kunde inte sparas. Försök igen.",
+                &format!("/enhet/{unit}/gallring"),
+            );
         }
     }
     Redirect::to(&format!("/enhet/{unit}/gallring")).into_response()

@@ -35,7 +35,12 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
         return forbidden();
     }
     let Some(pack) = app.pack() else {
-        return app.views.message(StatusCode::OK, "Inget pack ännu", "Inget pack är publicerat ännu. Nattens körning (reservpack generate) skapar det.", "");
+        return app.views.message(
+            StatusCode::OK,
+            "Inget pack ännu",
+            "Inget pack är publicerat ännu. Nattens körning (reservpack generate) skapar det.",
+            "",
+        );
     };
     let sees = |a: Audience| v.sees(&unit, a);
     let (mut documents, mut pages, mut restricted_documents) = (0, 0, 0);
@@ -65,7 +70,13 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
         .into_iter()
         .filter(|d| d.unit.as_deref().is_none_or(|u| u == unit) && (!d.restricted || v.sees(&unit, Audience::Enhetschef)))
         .collect();
-    let message = |d: &crate::diag::Diagnostic| Message { file: d.file.clone(), line: d.line, col: d.col, message: d.message.clone(), restricted: d.restricted };
+    let message = |d: &crate::diag::Diagnostic| Message {
+        file: d.file.clone(),
+        line: d.line,
+        col: d.col,
+        message: d.message.clone(),
+        restricted: d.restricted,
+    };
     let problems: Vec<Message> = visible.iter().filter(|d| d.severity != Severity::Warning).map(message).collect();
     let warnings: Vec<Message> = visible.iter().filter(|d| d.severity == Severity::Warning).map(message).collect();
     let tomorrow = crate::run::tomorrow().format("%Y-%m-%d").to_string();

@@ -33,7 +33,11 @@ pub async fn form(State(app): State<Shared>, Query(mut s): Query<Sheet>, v: View
     app.views.page("verify.html", minijinja::context! { form => true, ..both })
 }
 
-pub async fn public(State(app): State<Shared>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path((id, version)): Path<(String, String)>) -> Response {
+pub async fn public(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((id, version)): Path<(String, String)>,
+) -> Response {
     if !app.auth.allow_public(peer.ip()) {
         return (StatusCode::TOO_MANY_REQUESTS, "För många frågor. Vänta en minut och försök igen.").into_response();
     }
@@ -53,14 +57,26 @@ struct Answer {
 
 fn lookup(app: &Shared, id: &str, version: &str) -> Answer {
     let version = version.trim().trim_start_matches('v');
-    let unknown = || Answer { status: "Okänt blad".into(), css: "bad", kind: String::new(), date: String::new(), advice: "Bladet finns inte i packet. Kontrollera id och version, eller fråga enhetschefen." };
+    let unknown = || Answer {
+        status: "Okänt blad".into(),
+        css: "bad",
+        kind: String::new(),
+        date: String::new(),
+        advice: "Bladet finns inte i packet. Kontrollera id och version, eller fråga enhetschefen.",
+    };
     if version.len() < 8 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
         return unknown();
     }
     let Some(pack) = app.pack() else { return unknown() };
     let history = pack.history();
     match status(&pack.manifest, &history, &id.trim().to_ascii_uppercase(), &version.to_ascii_lowercase()) {
-        Status::Current(e) => Answer { status: "Aktuell".into(), css: "ok", kind: e.kind.clone(), date: format!("utskriven {}", e.printed), advice: "Bladet är den gällande versionen." },
+        Status::Current(e) => Answer {
+            status: "Aktuell".into(),
+            css: "ok",
+            kind: e.kind.clone(),
+            date: format!("utskriven {}", e.printed),
+            advice: "Bladet är den gällande versionen.",
+        },
         Status::Ended(h, _) if h.reason == Reason::ProtectionChanged => Answer {
             status: "Gallrad".into(),
             css: "bad",
@@ -76,7 +92,13 @@ fn lookup(app: &Shared, id: &str, version: &str) -> Answer {
                 date: format!("ersatt {}", h.ended),
                 advice: "Använd den nya utskriften och strimla det här bladet.",
             },
-            _ => Answer { status: "Gallrad".into(), css: "bad", kind: h.kind.clone(), date: format!("sedan {}", h.ended), advice: "Bladet ingår inte längre i pärmen. Strimla det." },
+            _ => Answer {
+                status: "Gallrad".into(),
+                css: "bad",
+                kind: h.kind.clone(),
+                date: format!("sedan {}", h.ended),
+                advice: "Bladet ingår inte längre i pärmen. Strimla det.",
+            },
         },
         Status::OtherVersion(e) => Answer {
             status: "Ersatt (okänd version)".into(),
@@ -92,6 +114,8 @@ fn lookup(app: &Shared, id: &str, version: &str) -> Answer {
 fn answer_context(s: &Sheet, a: Option<Answer>) -> minijinja::Value {
     match a {
         None => minijinja::context! { id => s.id, version => s.version },
-        Some(a) => minijinja::context! { id => s.id, version => s.version, status => a.status, css => a.css, kind => a.kind, date => a.date, advice => a.advice },
+        Some(a) => {
+            minijinja::context! { id => s.id, version => s.version, status => a.status, css => a.css, kind => a.kind, date => a.date, advice => a.advice }
+        }
     }
 }
