@@ -19,6 +19,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use reservpack::plan::DocKind;
 use reservpack::render::Job;
 use reservpack::run::Outcome;
 use reservpack::{Engine, Request};
@@ -104,12 +105,12 @@ fn main() {
 fn reference_and_schedules(engine: &Engine, input: &Path, scratch: &Path) -> ((f64, usize, f64), (usize, usize, f64)) {
     let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
     let (jobs, renderer) = engine.plan(&Request::new(input, scratch.join("unused"), date, "benchmark")).expect("fixtures plan");
-    let schedules: Vec<&dyn Job> = jobs.iter().filter(|j| j.kind == "schema").take(400).map(|j| j as &dyn Job).collect();
+    let schedules: Vec<&dyn Job> = jobs.iter().filter(|j| j.kind == DocKind::Schema).take(400).map(|j| j as &dyn Job).collect();
     let t = Instant::now();
     let pages = renderer.compile_as_one(&schedules).expect("reference compiles");
     let secs = t.elapsed().as_secs_f64();
 
-    let all: Vec<&reservpack::plan::DocJob> = jobs.iter().filter(|j| j.kind == "schema").collect();
+    let all: Vec<&reservpack::plan::DocJob> = jobs.iter().filter(|j| j.kind == DocKind::Schema).collect();
     let dir = scratch.join("schedules");
     std::fs::create_dir_all(&dir).unwrap();
     let t = Instant::now();

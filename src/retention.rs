@@ -69,10 +69,6 @@ pub const CALL_LIST_RULE: &str = "oanvänd: när ny version skrivs ut; ifylld: n
 /// A signeringslista for delegated HSL tasks: a signed sheet is health-care documentation.
 pub const SIGNING_RULE: &str = "oanvänd: när ny version skrivs ut; ifylld: lämnas till ansvarig sjuksköterska för journalföring";
 
-/// What the stamp of a paper schedule adds to its date: written-on schedules are kept for
-/// the after-registration of time (seed 001).
-pub const SCHEDULE_FILLED_IN: &str = "ifyllt: när tiden är efterregistrerad";
-
 /// What the routine says about a filled-in sheet of a kind that is written on by hand
 /// (`None`: not a form). `gallring` is the document's rule text (the protected variant
 /// names its two months). Used by the gallringslista's second part.

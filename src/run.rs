@@ -149,7 +149,7 @@ pub struct Counts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShredItem {
     pub id: String,
-    pub kind: String,
+    pub kind: plan::DocKind,
     pub label: String,
     /// The person the sheet is about as printed (fictive name or case number if protected).
     pub subject: String,
@@ -358,7 +358,9 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
     let phase = Phase::new(request);
     let mut publisher = match Publisher::open_as(&request.out, &request.asked_by) {
         Ok(p) => p,
-        Err(e @ PublishError::Locked { .. }) => return Ok(Report::ended(Outcome::Locked(e.to_string()), Vec::new(), started)),
+        Err(e @ PublishError::Locked { .. }) => {
+            return Ok(Report::ended(Outcome::Locked(e.to_string()), Vec::new(), started));
+        }
         Err(e) => return Err(e.into()),
     };
     phase.done("lås och publicerat manifest");
@@ -617,7 +619,7 @@ fn shred_lists(shred: &ShredLists) -> Vec<ShredList> {
                 .iter()
                 .map(|i| ShredItem {
                     id: i.old.id.clone(),
-                    kind: i.old.kind.clone(),
+                    kind: i.old.kind,
                     label: i.old.label.clone(),
                     subject: i.old.subject.clone(),
                     version: i.old.version.clone(),
@@ -759,26 +761,26 @@ impl RunScope {
             ScopeKind::All => false,
             ScopeKind::Unit(u) => &e.unit != u,
             // Everything but this person's documents stays; theirs not planned now are removed.
-            ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)) || from_visits(&e.kind),
+            ScopeKind::Person { keys, .. } => !e.person.as_ref().is_some_and(|k| keys.contains(k)) || from_visits(e.kind),
         }
     }
 }
 
 /// A person's document made from the planned visits (`besok.csv`), which a person's run
 /// does not read.
-fn from_visits(kind: &str) -> bool {
-    kind == "signeringslista"
+fn from_visits(kind: plan::DocKind) -> bool {
+    kind == plan::DocKind::Signeringslista
 }
 
 /// A dated general sheet that showed an earlier identity, as kept in the enhetschef's folder:
 /// a new opaque id (the old one is ended in the history), a restricted path and place.
 fn restricted_copy(e: &Entry) -> Entry {
-    let id = crate::plan::doc_id(&e.kind, &e.unit, &format!("{}\u{0}begransad", e.id));
+    let id = plan::doc_id(e.kind, &e.unit, &format!("{}\u{0}begransad", e.id));
     Entry {
-        path: format!("{}/{}/{id}.pdf", crate::plan::audience_dir(&e.unit, plan::Audience::Enhetschef), e.kind),
+        path: plan::doc_path(&e.unit, plan::Audience::Enhetschef, e.kind, &id),
         id,
-        audience: crate::plan::Audience::Enhetschef,
-        storage: "Enhetschefens dokumentskåp (endast enhetschef)".into(),
+        audience: plan::Audience::Enhetschef,
+        storage: plan::storage::STORAGE_MANAGER_CABINET.into(),
         person: None,
         ..e.clone()
     }
@@ -791,7 +793,9 @@ fn newest_input_time(input: &std::path::Path, date: NaiveDate) -> chrono::NaiveD
     let mut dirs = vec![input.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let Ok(meta) = std::fs::symlink_metadata(e.path()) else { continue };
+            let Ok(meta) = std::fs::symlink_metadata(e.path()) else {
+                continue;
+            };
             if meta.is_dir() && dir == input {
                 dirs.push(e.path());
             } else if meta.is_file()
@@ -825,7 +829,7 @@ fn printed_versions(out: &std::path::Path, previous: &Manifest) -> HashMap<Strin
 fn entry(job: &DocJob, pages: usize, printed: String) -> Entry {
     Entry {
         id: job.id.clone(),
-        kind: job.kind.to_string(),
+        kind: job.kind,
         unit: job.unit.clone(),
         audience: job.audience,
         path: job.path.clone(),
@@ -871,7 +875,8 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let engine = Engine::new();
         let (jobs, renderer) = engine.plan(&Request::new(&input, scratch.path().join("out"), date, "test")).unwrap();
-        let schedules: Vec<&dyn render::Job> = jobs.iter().filter(|j| j.kind == "schema").take(3).map(|j| j as &dyn render::Job).collect();
+        let schedules: Vec<&dyn render::Job> =
+            jobs.iter().filter(|j| j.kind == plan::DocKind::Schema).take(3).map(|j| j as &dyn render::Job).collect();
         assert_eq!(schedules.len(), 3, "the demo has schedules");
         let pages = renderer.compile_as_one(&schedules).expect("the reference compiles");
         assert!(pages >= 3, "{pages} pages for 3 schedules");

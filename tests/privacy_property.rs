@@ -123,7 +123,10 @@ impl Namer<'_> {
             let mut c = s.chars();
             let s: String = c.next().unwrap().to_uppercase().chain(c).collect();
             let f = fold(&s);
-            if s.chars().count() >= 4 && !self.used.contains(&f) && !NOT_NAMES.contains(&f.as_str()) {
+            // A folded name of hex letters only ("Bäfå" → "bafa") is also a letter run inside the
+            // hashes and ids every page prints ("v 3bafa12c"); the scan could not tell them apart.
+            let hex_only = f.chars().all(|c| ('a'..='f').contains(&c));
+            if s.chars().count() >= 4 && !hex_only && !self.used.contains(&f) && !NOT_NAMES.contains(&f.as_str()) {
                 self.used.insert(f);
                 return s;
             }

@@ -198,6 +198,8 @@ fn public_verify_names_no_one_and_is_rate_limited() {
     let body = r.body_text();
     assert!(body.contains("Aktuell"), "{body}");
     assert!(body.contains(id));
+    // The kind in words, not the manifest's code.
+    assert!(body.contains("typ Genomförandeplan") && !body.contains("genomforandeplan"), "{body}");
     for s in &subjects {
         assert!(!body.contains(s.as_str()), "the public page names no one");
     }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::plan::Audience;
+use crate::plan::{Audience, DocKind};
 use crate::publish::Entry;
 
 use super::names::{Unique, safe_name};
@@ -52,35 +52,36 @@ pub fn is_restricted(e: &Entry) -> bool {
 /// The unit's name as its lists print it (the subject of its unit-wide general documents),
 /// or its id.
 pub fn unit_name(entries: &[Entry], unit: &str) -> String {
-    ["kontakter", "telefonlista", "egenkontroll", "rutiner"]
+    [DocKind::Kontakter, DocKind::Telefonlista, DocKind::Egenkontroll, DocKind::Rutiner]
         .iter()
         .find_map(|k| entries.iter().find(|e| e.kind == *k && !is_restricted(e) && !e.subject.trim().is_empty()))
         .map(|e| e.subject.trim().to_string())
         .unwrap_or_else(|| unit.to_string())
 }
 
-fn kind_order(kind: &str) -> usize {
-    const ORDER: &[&str] = &[
-        "planerade_besok",
-        "schema",
-        "personkort",
-        "genomforandeplan",
-        "uppdrag",
-        "hsl",
-        "akt_skyddad",
-        "blankett",
-        "kontakter",
-        "telefonlista",
-        "telefonlista_privat",
-        "signaturlista",
-        "larmlista",
-        "nyckellista",
-        "varningar",
-        "boendelista",
-        "signeringslista",
-        "timecare",
-        "rutiner",
-        "egenkontroll",
+fn kind_order(kind: DocKind) -> usize {
+    use DocKind::*;
+    const ORDER: &[DocKind] = &[
+        PlaneradeBesok,
+        Schema,
+        Personkort,
+        Genomforandeplan,
+        Uppdrag,
+        Hsl,
+        AktSkyddad,
+        Blankett,
+        Kontakter,
+        Telefonlista,
+        TelefonlistaPrivat,
+        Signaturlista,
+        Larmlista,
+        Nyckellista,
+        Varningar,
+        Boendelista,
+        Signeringslista,
+        Timecare,
+        Rutiner,
+        Egenkontroll,
     ];
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
@@ -98,10 +99,10 @@ pub fn place(entries: &[Entry], unit_name: &str, begransad: bool, employee: &dyn
     let mut chosen: Vec<(Section, bool, &Entry)> =
         entries.iter().filter(|e| begransad || !is_restricted(e)).map(|e| (section(e), is_restricted(e), e)).collect();
     chosen.sort_by(|a, b| {
-        (a.1, &a.0, kind_order(&a.2.kind), &a.2.label, &a.2.subject, &a.2.id).cmp(&(
+        (a.1, &a.0, kind_order(a.2.kind), &a.2.label, &a.2.subject, &a.2.id).cmp(&(
             b.1,
             &b.0,
-            kind_order(&b.2.kind),
+            kind_order(b.2.kind),
             &b.2.label,
             &b.2.subject,
             &b.2.id,
@@ -124,32 +125,32 @@ pub fn place(entries: &[Entry], unit_name: &str, begransad: bool, employee: &dyn
         let dir = dir.join("/");
         let names = folders.entry(dir.clone()).or_default();
         let rel = format!("{dir}/{}", names.take(&title, ".pdf"));
-        let fillable = (e.kind == "blankett").then(|| format!("{dir}/{}", names.take(&format!("{title}{FILLABLE_SUFFIX}"), ".pdf")));
+        let fillable = (e.kind == DocKind::Blankett).then(|| format!("{dir}/{}", names.take(&format!("{title}{FILLABLE_SUFFIX}"), ".pdf")));
         out.push(Placed { entry: e.clone(), section, restricted, title, rel, fillable });
     }
     out
 }
 
 fn section(e: &Entry) -> Section {
-    match (e.kind.as_str(), &e.date, &e.person) {
+    match (e.kind, &e.date, &e.person) {
         (_, Some(day), _) => Section::Schedules(day.clone()),
         (_, None, Some(_)) => Section::Person(if e.subject.trim().is_empty() { e.id.clone() } else { e.subject.trim().to_string() }),
-        ("blankett", None, None) => Section::Forms,
+        (DocKind::Blankett, None, None) => Section::Forms,
         _ => Section::Lists,
     }
 }
 
 fn title(e: &Entry, section: &Section, unit_name: &str, employee: &dyn Fn(&Entry) -> Option<String>) -> String {
-    let label = if e.label.trim().is_empty() { e.kind.as_str() } else { e.label.trim() };
-    match (e.kind.as_str(), section) {
-        ("schema", _) => {
+    let label = if e.label.trim().is_empty() { e.kind.name_sv() } else { e.label.trim() };
+    match (e.kind, section) {
+        (DocKind::Schema, _) => {
             let sig = schedule_signature(e);
             match employee(e) {
                 Some(name) => format!("{sig} {name}"),
                 None => sig,
             }
         }
-        ("planerade_besok", _) => format!("{label} – hela enheten"),
+        (DocKind::PlaneradeBesok, _) => format!("{label} – hela enheten"),
         (_, Section::Schedules(_) | Section::Person(_)) => label.to_string(),
         _ => {
             let subject = e.subject.trim();
@@ -166,7 +167,7 @@ mod tests {
         let dir = if audience == Audience::Enhetschef { "U/begransad" } else { "U" };
         Entry {
             id: id.into(),
-            kind: kind.into(),
+            kind: DocKind::parse(kind).expect("a kind"),
             unit: "U".into(),
             audience,
             path: format!("{dir}/{kind}/{id}.pdf"),

@@ -246,15 +246,6 @@ fn collect(font: Option<&ToUnicode>, operands: &[Object], out: &mut String) {
     }
 }
 
-/// The text runs of the first page, top to bottom, left to right.
-pub fn first_page_texts(bytes: &[u8]) -> Result<Vec<Text>, lopdf::Error> {
-    let doc = Document::load_mem(bytes)?;
-    let Some((_, &page)) = doc.get_pages().iter().next() else { return Ok(Vec::new()) };
-    let mut t = page_geometry(&doc, page)?.texts;
-    t.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
-    Ok(t)
-}
-
 /// A rectangle on a page for a text field (PDF points, y up), what it is called, and
 /// whether it takes several lines.
 #[derive(Clone, Debug, PartialEq)]

@@ -9,9 +9,8 @@
 
 use serde_json::{Value, json};
 
-use super::unit_docs::STORAGE_MANAGER_CABINET;
-use super::unit_docs::UnitDoc;
-use super::{Audience, DocJob, Planner};
+use super::storage::{STORAGE_BINDER, STORAGE_MANAGER_CABINET};
+use super::{Audience, DocJob, DocKind, Planner, UnitDoc};
 use crate::diag::{Diagnostic, Severity};
 use crate::model::{Unit, UnitKind};
 use crate::privacy::Cleared;
@@ -25,15 +24,12 @@ pub fn interval(kind: UnitKind) -> &'static str {
     }
 }
 
-/// Where the general checklist is kept: with the other documents for outages.
-const STORAGE_CHECKLIST: &str = "Avbrotts- och kontinuitetspärmen hos enhetschefen";
-
 pub fn plan(cleared: &Cleared, planner: &Planner, diags: &[Diagnostic], jobs: &mut Vec<DocJob>) {
     let mut out = Vec::new();
     for unit in &cleared.units {
         let listed = |audience: Audience| -> Vec<&DocJob> {
             let mut l: Vec<&DocJob> =
-                jobs.iter().filter(|j| j.unit == unit.id && j.audience == audience && j.kind != "egenkontroll").collect();
+                jobs.iter().filter(|j| j.unit == unit.id && j.audience == audience && j.kind != DocKind::Egenkontroll).collect();
             // Filing order: by place, then for whom, then document.
             l.sort_by(|a, b| (&a.storage, &a.subject, &a.label, a.date, &a.id).cmp(&(&b.storage, &b.subject, &b.label, b.date, &b.id)));
             l
@@ -81,13 +77,13 @@ fn row(j: &DocJob) -> Value {
 /// How a kind of dated document is handled, for its one row in the checklist (the day's
 /// documents themselves change every night; the checklist changes only when something
 /// lasting does). The day's schedules are listed on the print batch's cover instead.
-fn dated_rule(kind: &str) -> Option<(&'static str, &'static str)> {
+fn dated_rule(kind: DocKind) -> Option<(&'static str, &'static str)> {
     match kind {
-        "schema" => Some((
+        DocKind::Schema => Some((
             "Pappersscheman, ett per medarbetare och dag",
             "Skrivs ut kvällen före besöksdagen. Oanvända strimlas dagen efter; scheman med nedskrivna tider sparas tills tiden är efterregistrerad.",
         )),
-        "planerade_besok" => Some((
+        DocKind::PlaneradeBesok => Some((
             "Planerade besök, hela enheten per dag",
             "Skrivs ut kvällen före besöksdagen. Sparas sex veckor tillbaka; äldre versioner strimlas.",
         )),
@@ -98,7 +94,7 @@ fn dated_rule(kind: &str) -> Option<(&'static str, &'static str)> {
 /// The rows of a checklist: every undated document, and one row per kind of dated document.
 fn rows(listed: &[&DocJob]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
-    let mut kinds: Vec<&str> = Vec::new();
+    let mut kinds: Vec<DocKind> = Vec::new();
     for j in listed {
         if j.date.is_none() {
             out.push(row(j));
@@ -123,12 +119,12 @@ fn checklist<'a>(
     warnings: Option<Vec<String>>,
 ) -> UnitDoc<'a> {
     let (key, heading, storage) = match audience {
-        Audience::Personal => ("egenkontroll", "Egenkontroll – underlag vid driftstopp", STORAGE_CHECKLIST),
+        Audience::Personal => ("egenkontroll", "Egenkontroll – underlag vid driftstopp", STORAGE_BINDER),
         Audience::Enhetschef => ("egenkontroll_begransad", "Egenkontroll – enhetschefens underlag vid driftstopp", STORAGE_MANAGER_CABINET),
     };
     UnitDoc {
         unit,
-        kind: "egenkontroll",
+        kind: DocKind::Egenkontroll,
         template: "egenkontroll.typ",
         label: "Egenkontroll",
         key: key.into(),

@@ -14,9 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::schedules::STORAGE_CABINET;
-use super::unit_docs::{STORAGE_MANAGER_CABINET, UnitDoc, staff_of};
-use super::{Audience, DocJob, Draft, Planner, Scope};
+use super::storage::{STORAGE_CABINET, STORAGE_KEYS, STORAGE_MANAGER_CABINET, STORAGE_SIGNING};
+use super::{Audience, DocJob, DocKind, Draft, Planner, Scope, UnitDoc, staff_of};
 use crate::model::{Unit, UnitKind, swedish_key};
 use crate::privacy::{ADDRESS_SEE_FICTIVE_FILE, Cleared, ClearedPerson};
 
@@ -27,11 +26,6 @@ pub fn fictive_address() -> &'static str {
 
 /// What the general larmlista prints instead of a protected alarm client's phone.
 pub const CALLED_BY_MANAGER: &str = "ringas av enhetschefen";
-/// Where the signing sheets are kept until an outage.
-pub const STORAGE_SIGNING: &str = "Signeringspärm i dokumentskåp";
-/// Where the nyckellista is kept: with the keys' cabinet, locked.
-pub const STORAGE_KEYS: &str = "Låst dokumentskåp, vid nyckelskåpet";
-
 pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     let keys = key_numbers(cleared);
     for unit in &cleared.units {
@@ -93,7 +87,7 @@ struct Sheets<'a> {
 }
 
 impl Sheets<'_> {
-    fn doc(&self, kind: &'static str, label: &'static str, key: &str, audience: Audience, storage: &str, mut doc: Value) -> DocJob {
+    fn doc(&self, kind: DocKind, label: &'static str, key: &str, audience: Audience, storage: &str, mut doc: Value) -> DocJob {
         let template = match audience {
             Audience::Personal => template(kind),
             Audience::Enhetschef => "larmlista_begransad.typ",
@@ -121,7 +115,7 @@ impl Sheets<'_> {
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let rows: Vec<Value> = rows.into_iter().map(|(_, r)| r).collect();
         self.doc(
-            "nyckellista",
+            DocKind::Nyckellista,
             "Nyckellista",
             "nyckellista",
             Audience::Personal,
@@ -147,7 +141,7 @@ impl Sheets<'_> {
             })
             .collect();
         let doc = json!({ "rows": rows, "called_by_manager": CALLED_BY_MANAGER });
-        jobs.push(self.doc("larmlista", "Larmlista", "larmlista", Audience::Personal, STORAGE_CABINET, doc));
+        jobs.push(self.doc(DocKind::Larmlista, "Larmlista", "larmlista", Audience::Personal, STORAGE_CABINET, doc));
         let real: Vec<Value> = clients
             .iter()
             .filter_map(|p| p.restricted.as_ref().map(|r| (p, r)))
@@ -172,7 +166,7 @@ impl Sheets<'_> {
         if !real.is_empty() {
             let doc = json!({ "rows": real });
             jobs.push(self.doc(
-                "larmlista",
+                DocKind::Larmlista,
                 "Larmlista skyddade personuppgifter",
                 "larmlista\u{0}begransad",
                 Audience::Enhetschef,
@@ -187,14 +181,14 @@ impl Sheets<'_> {
         let mut staff = staff_of(cleared, self.unit);
         staff.sort_by(|a, b| (swedish_key(&a.signature), &a.signature).cmp(&(swedish_key(&b.signature), &b.signature)));
         let rows: Vec<Value> = staff.iter().map(|e| json!({ "signature": e.signature, "name": e.full_name(), "role": e.role })).collect();
-        self.doc("signaturlista", "Signaturlista", "signaturlista", Audience::Personal, STORAGE_CABINET, json!({ "rows": rows }))
+        self.doc(DocKind::Signaturlista, "Signaturlista", "signaturlista", Audience::Personal, STORAGE_CABINET, json!({ "rows": rows }))
     }
 
     /// Everyone of the unit with any allergy, warning or infection note.
     fn varningar(&self) -> DocJob {
         let rows: Vec<Value> =
             self.people.iter().filter_map(|p| p.card.warnings.as_ref().map(|w| json!({ "who": p.identity.name, "warnings": w }))).collect();
-        self.doc("varningar", "Varningar och allergier", "varningar", Audience::Personal, STORAGE_CABINET, json!({ "rows": rows }))
+        self.doc(DocKind::Varningar, "Varningar och allergier", "varningar", Audience::Personal, STORAGE_CABINET, json!({ "rows": rows }))
     }
 
     /// A care home's residents by room: name, relatives to call, warnings.
@@ -216,17 +210,17 @@ impl Sheets<'_> {
             .collect();
         rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         let rows: Vec<Value> = rows.into_iter().map(|(_, _, r)| r).collect();
-        self.doc("boendelista", "Boendelista", "boendelista", Audience::Personal, STORAGE_CABINET, json!({ "rows": rows }))
+        self.doc(DocKind::Boendelista, "Boendelista", "boendelista", Audience::Personal, STORAGE_CABINET, json!({ "rows": rows }))
     }
 }
 
-fn template(kind: &str) -> &'static str {
+fn template(kind: DocKind) -> &'static str {
     match kind {
-        "nyckellista" => "nyckellista.typ",
-        "larmlista" => "larmlista.typ",
-        "signaturlista" => "signaturlista.typ",
-        "varningar" => "varningar.typ",
-        "boendelista" => "boendelista.typ",
+        DocKind::Nyckellista => "nyckellista.typ",
+        DocKind::Larmlista => "larmlista.typ",
+        DocKind::Signaturlista => "signaturlista.typ",
+        DocKind::Varningar => "varningar.typ",
+        DocKind::Boendelista => "boendelista.typ",
         _ => "signeringslista.typ",
     }
 }
@@ -270,13 +264,17 @@ fn signeringslistor(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &
         }
     }
     for p in &cleared.persons {
-        let Some(times) = rows.get(p.id.as_str()) else { continue };
-        let Some(unit) = cleared.units.iter().find(|u| u.id == p.unit) else { continue };
+        let Some(times) = rows.get(p.id.as_str()) else {
+            continue;
+        };
+        let Some(unit) = cleared.units.iter().find(|u| u.id == p.unit) else {
+            continue;
+        };
         let key = format!("{}\u{0}signeringslista", p.id);
-        let id = planner.id("signeringslista", &unit.id, &key, Some(p.protection));
+        let id = planner.id(DocKind::Signeringslista, &unit.id, &key, Some(p.protection));
         let rows: Vec<Value> = times.iter().map(|(time, task)| json!({ "time": time, "task": task })).collect();
         jobs.push(planner.finish(Draft {
-            kind: "signeringslista",
+            kind: DocKind::Signeringslista,
             template: "signeringslista.typ",
             unit: &unit.id,
             audience: Audience::Personal,

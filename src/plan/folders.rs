@@ -10,20 +10,16 @@
 
 use serde_json::{Value, json};
 
-use super::{Audience, DocJob, Draft, Planner, Scope};
+use super::storage::{STORAGE_FICTIVE_FILE, STORAGE_PERSON_FILE, STORAGE_RESTRICTED_FILE};
+use super::{Audience, DocJob, DocKind, Draft, Planner, Scope};
 use crate::model::Unit;
 use crate::privacy::{AssignmentView, Cleared, ClearedPerson};
 
-/// Seed 001: "Personakt i aktskåp/dokumentskåp".
-pub const STORAGE_PERSON_FILE: &str = "Personakt i aktskåp/dokumentskåp";
-/// Seed 002 §8.2: the fictive file "förvaras tillsammans med övriga akter".
-pub const STORAGE_FICTIVE_FILE: &str = "Fiktiv akt (förvaras med övriga akter)";
-/// Seed 002 §8.2: the ordinary file of a protected person.
-pub const STORAGE_RESTRICTED_FILE: &str = "Ordinarie akt – förvaras inlåst, åtskild från övriga akter, endast behöriga";
-
 pub fn plan(cleared: &Cleared, _scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     for person in &cleared.persons {
-        let Some(unit) = cleared.units.iter().find(|u| u.id == person.unit) else { continue };
+        let Some(unit) = cleared.units.iter().find(|u| u.id == person.unit) else {
+            continue;
+        };
         let folder = Folder { planner, person, unit };
         let first = jobs.len();
         folder.documents(jobs);
@@ -36,21 +32,6 @@ pub fn plan(cleared: &Cleared, _scope: &Scope, planner: &Planner, jobs: &mut Vec
 
 /// The note on a form (daganteckningar, avvikelse): what its stamp's rule says.
 pub const FORM_NOTE: &str = "Oanvänd blankett strimlas när en ny version skrivs ut. Ifylld blankett är en originalhandling: förvaras i personakten tills uppgifterna är införda i verksamhetssystemet och strimlas sedan.";
-
-/// The filing order of a person folder's documents: the contents sheet first (print
-/// batches and the contents sheet itself use it).
-pub fn person_rank(kind: &str) -> u8 {
-    match kind {
-        "innehall" => 0,
-        "personkort" => 1,
-        "genomforandeplan" => 2,
-        "uppdrag" => 3,
-        "hsl" => 4,
-        "blankett" => 5,
-        "akt_skyddad" => 6,
-        _ => 7,
-    }
-}
 
 /// An assignment as printed: the view plus `kind_label`, the type in words.
 fn assignment(a: &AssignmentView) -> Value {
@@ -76,7 +57,7 @@ struct Folder<'a> {
 
 /// What differs between the documents of a folder.
 struct Doc {
-    kind: &'static str,
+    kind: DocKind,
     template: &'static str,
     label: &'static str,
     /// Distinguishes documents of one kind for the same person (never version-ish data).
@@ -136,7 +117,7 @@ impl Folder<'_> {
         self.push(
             jobs,
             Doc {
-                kind: "personkort",
+                kind: DocKind::Personkort,
                 template: "personkort.typ",
                 label: "Personkort",
                 discriminator: "personkort".into(),
@@ -149,7 +130,7 @@ impl Folder<'_> {
             self.push(
                 jobs,
                 Doc {
-                    kind: "genomforandeplan",
+                    kind: DocKind::Genomforandeplan,
                     template: "genomforandeplan.typ",
                     label: "Genomförandeplan",
                     discriminator: "genomforandeplan".into(),
@@ -163,7 +144,7 @@ impl Folder<'_> {
             self.push(
                 jobs,
                 Doc {
-                    kind: "uppdrag",
+                    kind: DocKind::Uppdrag,
                     template: "uppdrag.typ",
                     label: "Uppdragsbeskrivning",
                     discriminator: format!("uppdrag\u{0}{}", a.number),
@@ -177,7 +158,7 @@ impl Folder<'_> {
             self.push(
                 jobs,
                 Doc {
-                    kind: "hsl",
+                    kind: DocKind::Hsl,
                     template: "hsl.typ",
                     label: "Hälso- och sjukvårdsbeställning",
                     discriminator: o.key.clone(),
@@ -200,7 +181,7 @@ impl Folder<'_> {
         self.push(
             jobs,
             Doc {
-                kind: "blankett",
+                kind: DocKind::Blankett,
                 template: "daganteckningar.typ",
                 label: "Reservblankett för daganteckningar",
                 discriminator: "person\u{0}daganteckningar".into(),
@@ -212,7 +193,7 @@ impl Folder<'_> {
         self.push(
             jobs,
             Doc {
-                kind: "blankett",
+                kind: DocKind::Blankett,
                 template: "avvikelse.typ",
                 label: "Reservrapport för avvikelser",
                 discriminator: "person\u{0}avvikelse".into(),
@@ -227,7 +208,7 @@ impl Folder<'_> {
     /// `jobs[first..]`, in filing order, with its id, version and gallring.
     fn contents(&self, jobs: &mut Vec<DocJob>, first: usize) {
         let mut listed: Vec<&DocJob> = jobs[first..].iter().collect();
-        listed.sort_by_key(|j| (person_rank(j.kind), j.kind, j.label.clone(), j.path.clone()));
+        listed.sort_by_key(|j| (j.kind.folder_rank(), j.kind, j.label.clone(), j.path.clone()));
         let documents: Vec<Value> = listed
             .iter()
             .map(|j| json!({ "label": j.label, "id": j.id, "version": j.short_version(), "gallring": j.gallring.manifest_text() }))
@@ -235,7 +216,7 @@ impl Folder<'_> {
         self.push(
             jobs,
             Doc {
-                kind: "innehall",
+                kind: DocKind::Innehall,
                 template: "innehall.typ",
                 label: "Innehåll i akten",
                 discriminator: "innehall".into(),
@@ -249,11 +230,13 @@ impl Folder<'_> {
     /// The ordinary file of a protected person (issue 4): audience enhetschef, under
     /// `begransad/`. Its listed subject is the case number, never a name.
     fn restricted(&self, jobs: &mut Vec<DocJob>) {
-        let Some(r) = &self.person.restricted else { return };
+        let Some(r) = &self.person.restricted else {
+            return;
+        };
         let key = format!("{}\u{0}akt", self.person.id);
-        let id = self.planner.id("akt_skyddad", &self.unit.id, &key, Some(self.person.protection));
+        let id = self.planner.id(DocKind::AktSkyddad, &self.unit.id, &key, Some(self.person.protection));
         jobs.push(self.planner.finish(Draft {
-            kind: "akt_skyddad",
+            kind: DocKind::AktSkyddad,
             template: "akt_skyddad.typ",
             unit: &self.unit.id,
             audience: Audience::Enhetschef,

@@ -4,14 +4,10 @@
 
 use serde_json::json;
 
-use super::unit_docs::UnitDoc;
-use super::{Audience, DocJob, Planner, Scope};
+use super::storage::STORAGE_BINDER;
+use super::{Audience, DocJob, DocKind, Planner, Scope, UnitDoc};
 use crate::model::{Unit, UnitKind};
 use crate::privacy::Cleared;
-
-/// Seed 003, 1.1: "Varje enhetschef ansvarar för att aktuella mallar finns uppdaterade i
-/// avbrott- och kontinuitetspärmen".
-pub const STORAGE_BINDER: &str = "Avbrotts- och kontinuitetspärmen hos enhetschefen";
 
 /// One blank form.
 struct Form {
@@ -167,7 +163,7 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
 fn spare<'a>(unit: &'a Unit, key: &str, label: &'static str, template: &'static str, copies: u32) -> UnitDoc<'a> {
     UnitDoc {
         unit,
-        kind: "blankett",
+        kind: DocKind::Blankett,
         template,
         label,
         key: key.into(),
@@ -188,7 +184,7 @@ fn spare<'a>(unit: &'a Unit, key: &str, label: &'static str, template: &'static 
 fn form_doc<'a>(unit: &'a Unit, f: &Form) -> UnitDoc<'a> {
     UnitDoc {
         unit,
-        kind: "blankett",
+        kind: DocKind::Blankett,
         template: "blankett_enhet.typ",
         label: f.label,
         key: f.key.into(),

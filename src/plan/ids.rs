@@ -3,47 +3,20 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use super::DocKind;
 use crate::model::Protection;
 
 /// A document id: a short kind prefix and 10 hex digits of a hash over (kind, unit, key).
 /// Stable across versions of the same document, and opaque: no person's name or number
 /// can be read from it (keys may hold a person_id; the hash hides it).
-pub fn doc_id(kind: &str, unit: &str, key: &str) -> String {
+pub fn doc_id(kind: DocKind, unit: &str, key: &str) -> String {
     let mut h = Sha256::new();
-    for part in [kind, unit, key] {
+    for part in [kind.as_str(), unit, key] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
     let digest = h.finalize();
-    format!("{}-{}", prefix(kind), super::hex(&digest[..5]).to_uppercase())
-}
-
-fn prefix(kind: &str) -> &'static str {
-    match kind {
-        "schema" => "SCH",
-        "planerade_besok" => "PB",
-        "personkort" => "PK",
-        "genomforandeplan" => "GP",
-        "uppdrag" => "UB",
-        "hsl" => "HSL",
-        "timecare" => "TC",
-        "telefonlista" => "TEL",
-        "telefonlista_privat" => "TELP",
-        "kontakter" => "KON",
-        "rutiner" => "RUT",
-        "blankett" => "BL",
-        "egenkontroll" => "EK",
-        "akt_skyddad" => "AKT",
-        "innehall" => "INN",
-        "driftstopp" => "DS",
-        "nyckellista" => "NYC",
-        "larmlista" => "LARM",
-        "signaturlista" => "SIG",
-        "signeringslista" => "SGN",
-        "varningar" => "VAR",
-        "boendelista" => "BOE",
-        _ => "DOK",
-    }
+    format!("{}-{}", kind.id_prefix(), super::hex(&digest[..5]).to_uppercase())
 }
 
 /// The pack's secret for everything derived from a guessable id (person ids are
@@ -98,9 +71,9 @@ impl IdKey {
     }
 
     /// The id of a document about a person: like [`doc_id`], keyed, and with the level.
-    pub fn person_doc_id(&self, kind: &str, unit: &str, key: &str, protection: Protection) -> String {
-        let digest = self.mac(&["dokument", kind, unit, key, level(protection)]);
-        format!("{}-{}", prefix(kind), super::hex(&digest[..5]).to_uppercase())
+    pub fn person_doc_id(&self, kind: DocKind, unit: &str, key: &str, protection: Protection) -> String {
+        let digest = self.mac(&["dokument", kind.as_str(), unit, key, level(protection)]);
+        format!("{}-{}", kind.id_prefix(), super::hex(&digest[..5]).to_uppercase())
     }
 }
 
@@ -121,15 +94,20 @@ pub fn audience_dir(unit: &str, audience: super::Audience) -> String {
     }
 }
 
+/// A document's file, relative to `out/`: `<audience_dir>/<kind>/<id>.pdf`.
+pub fn doc_path(unit: &str, audience: super::Audience, kind: DocKind, id: &str) -> String {
+    format!("{}/{}/{id}.pdf", audience_dir(unit, audience), kind.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn ids_are_stable_and_opaque() {
-        let a = doc_id("genomforandeplan", "HT-NORR", "P000123");
-        assert_eq!(a, doc_id("genomforandeplan", "HT-NORR", "P000123"));
-        assert_ne!(a, doc_id("genomforandeplan", "HT-NORR", "P000124"));
+        let a = doc_id(DocKind::Genomforandeplan, "HT-NORR", "P000123");
+        assert_eq!(a, doc_id(DocKind::Genomforandeplan, "HT-NORR", "P000123"));
+        assert_ne!(a, doc_id(DocKind::Genomforandeplan, "HT-NORR", "P000124"));
         assert!(a.starts_with("GP-") && !a.contains("P000123"));
         assert_eq!(path_component("HT-NORR"), "HT-NORR");
         assert!(path_component("../x").starts_with("enhet-"));
@@ -140,11 +118,11 @@ mod tests {
     fn person_ids_are_keyed_and_change_with_the_level() {
         let k = IdKey::new(b"secret one");
         let other = IdKey::new(b"secret two");
-        let a = k.person_doc_id("genomforandeplan", "U", "P1", Protection::None);
-        assert_eq!(a, k.person_doc_id("genomforandeplan", "U", "P1", Protection::None));
-        assert_ne!(a, other.person_doc_id("genomforandeplan", "U", "P1", Protection::None));
-        assert_ne!(a, doc_id("genomforandeplan", "U", "P1"));
-        assert_ne!(a, k.person_doc_id("genomforandeplan", "U", "P1", Protection::SkyddadFolkbokforing));
+        let a = k.person_doc_id(DocKind::Genomforandeplan, "U", "P1", Protection::None);
+        assert_eq!(a, k.person_doc_id(DocKind::Genomforandeplan, "U", "P1", Protection::None));
+        assert_ne!(a, other.person_doc_id(DocKind::Genomforandeplan, "U", "P1", Protection::None));
+        assert_ne!(a, doc_id(DocKind::Genomforandeplan, "U", "P1"));
+        assert_ne!(a, k.person_doc_id(DocKind::Genomforandeplan, "U", "P1", Protection::SkyddadFolkbokforing));
         assert!(a.starts_with("GP-"));
         let keys = k.person_keys("P1");
         assert_eq!(keys.len(), 4);

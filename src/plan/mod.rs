@@ -11,8 +11,10 @@ mod field_sheets;
 mod folders;
 mod forms;
 mod ids;
+mod kind;
 mod routines;
 mod schedules;
+pub mod storage;
 #[cfg(test)]
 mod tests;
 mod timecare;
@@ -26,12 +28,13 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::diag::Diagnostic;
+use crate::model::{Employee, Unit};
 use crate::privacy::Cleared;
 use crate::render::Templates;
 use crate::retention::{Gallring, Rules, SECRECY_TEXT};
 
-pub use folders::person_rank;
-pub use ids::{IdKey, audience_dir, doc_id, path_component};
+pub use ids::{IdKey, audience_dir, doc_id, doc_path, path_component};
+pub use kind::DocKind;
 
 /// Who may see a document: all staff, or only the enhetschef (restricted, under `begransad/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
@@ -45,8 +48,7 @@ pub enum Audience {
 #[derive(Clone, Debug)]
 pub struct DocJob {
     pub id: String,
-    /// The manifest `kind` (`schema`, `genomforandeplan`, …).
-    pub kind: &'static str,
+    pub kind: DocKind,
     pub unit: String,
     pub audience: Audience,
     /// Path relative to `out/`.
@@ -129,7 +131,7 @@ pub struct Scope {
 
 /// What a builder hands over for one document; [`Planner::finish`] makes it a [`DocJob`].
 pub struct Draft<'a> {
-    pub kind: &'static str,
+    pub kind: DocKind,
     pub template: &'static str,
     pub unit: &'a str,
     pub audience: Audience,
@@ -176,7 +178,7 @@ impl<'a> Planner<'a> {
 
     /// A document's id: about a person, keyed with the pack's secret and the person's
     /// protection level; otherwise [`doc_id`].
-    pub fn id(&self, kind: &str, unit: &str, key: &str, person: Option<crate::model::Protection>) -> String {
+    pub fn id(&self, kind: DocKind, unit: &str, key: &str, person: Option<crate::model::Protection>) -> String {
         match person {
             Some(level) => self.ids.person_doc_id(kind, unit, key, level),
             None => doc_id(kind, unit, key),
@@ -184,7 +186,7 @@ impl<'a> Planner<'a> {
     }
 
     pub fn finish(&self, d: Draft) -> DocJob {
-        let retention_kind = d.retention_kind.unwrap_or(d.kind);
+        let retention_kind = d.retention_kind.unwrap_or(d.kind.as_str());
         let gallring = self.rules.resolve(retention_kind, d.anchor);
         let id = self.id(d.kind, d.unit, &d.key, d.protection);
         let person_key = d.person.as_deref().zip(d.protection).map(|(p, level)| self.ids.person_key(p, level));
@@ -205,7 +207,7 @@ impl<'a> Planner<'a> {
         let version = hex(&h.finalize());
         context["stamp"]["id"] = json!(id);
         context["stamp"]["short"] = json!(&version[..8]);
-        let path = format!("{}/{}/{id}.pdf", audience_dir(d.unit, d.audience), d.kind);
+        let path = doc_path(d.unit, d.audience, d.kind, &id);
         DocJob {
             id,
             kind: d.kind,
@@ -227,6 +229,52 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// A unit-wide document: no person, no date, key and subject given.
+pub(crate) struct UnitDoc<'a> {
+    pub unit: &'a Unit,
+    pub kind: DocKind,
+    pub template: &'static str,
+    pub label: &'static str,
+    pub key: String,
+    pub audience: Audience,
+    pub storage: &'a str,
+    /// How it is listed (egenkontroll, shred list); `None`: the unit's name.
+    pub subject: Option<String>,
+    pub doc: Value,
+    pub attachments: Vec<std::sync::Arc<Vec<u8>>>,
+}
+
+impl UnitDoc<'_> {
+    pub fn finish(self, planner: &Planner) -> DocJob {
+        let id = doc_id(self.kind, &self.unit.id, &self.key);
+        planner.finish(Draft {
+            kind: self.kind,
+            template: self.template,
+            unit: &self.unit.id,
+            audience: self.audience,
+            title: format!("{} {} {}", self.label, self.unit.id, id),
+            key: self.key,
+            anchor: None,
+            storage: self.storage,
+            label: self.label,
+            subject: self.subject.unwrap_or_else(|| self.unit.name.clone()),
+            person: None,
+            protection: None,
+            date: None,
+            doc: self.doc,
+            attachments: self.attachments,
+            retention_kind: None,
+        })
+    }
+}
+
+/// The unit's employees in list order: last name, first name, signature.
+fn staff_of<'a>(cleared: &'a Cleared, unit: &Unit) -> Vec<&'a Employee> {
+    let mut staff: Vec<&Employee> = cleared.employees.iter().filter(|e| e.unit == unit.id).collect();
+    staff.sort_by(|a, b| (&a.last_name, &a.first_name, &a.signature).cmp(&(&b.last_name, &b.first_name, &b.signature)));
+    staff
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -246,9 +294,12 @@ pub fn plan(
     schedules::plan(cleared, scope, &planner, &mut jobs);
     folders::plan(cleared, scope, &planner, &mut jobs);
     unit_docs::plan(cleared, scope, &planner, &mut jobs);
+    timecare::plan(cleared, scope, &planner, &mut jobs);
+    routines::plan(cleared, &planner, &mut jobs);
+    forms::plan(cleared, scope, &planner, &mut jobs);
     field_sheets::plan(cleared, scope, &planner, &mut jobs);
     // Last: the egenkontroll lists every other current document of its unit.
-    unit_docs::egenkontroll(cleared, scope, &planner, diagnostics, &mut jobs);
+    egenkontroll::plan(cleared, &planner, diagnostics, &mut jobs);
     jobs.sort_by(|a, b| (&a.unit, a.audience, a.kind, &a.path).cmp(&(&b.unit, b.audience, b.kind, &b.path)));
     jobs
 }

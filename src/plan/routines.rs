@@ -7,15 +7,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::unit_docs::UnitDoc;
-use super::{Audience, DocJob, Planner};
+use super::storage::STORAGE_ROUTINES;
+use super::{Audience, DocJob, DocKind, Planner, UnitDoc};
 use crate::model::{Routine, Unit, UnitKind};
 use crate::privacy::Cleared;
 use crate::render::MAX_ATTACHMENTS;
-
-/// Seed 001: "Lättåtkomligt för medarbetare, förslagsvis där övriga uppgifter som krävs vid
-/// driftstopp förvaras".
-pub const STORAGE_ROUTINES: &str = "Lättåtkomligt, med övriga underlag för driftstopp";
 
 /// Seed 001 (hemtjänst), "Stödjande dokument": (group, titles).
 const HOME_CARE: &[(&str, &[&str])] = &[
@@ -99,7 +95,7 @@ fn unit_doc<'a>(cleared: &Cleared, unit: &'a Unit) -> UnitDoc<'a> {
     }
     UnitDoc {
         unit,
-        kind: "rutiner",
+        kind: DocKind::Rutiner,
         template: "rutiner.typ",
         label: "Stödjande dokument (rutiner)",
         key: "rutiner".into(),

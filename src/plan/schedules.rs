@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
-use super::{Audience, DocJob, Draft, Planner, Scope, weekday_sv};
+use super::storage::STORAGE_CABINET;
+use super::{Audience, DocJob, DocKind, Draft, Planner, Scope, weekday_sv};
 use crate::privacy::{Cleared, ClearedVisit};
-
-pub const STORAGE_CABINET: &str = "Dokumentskåp (aktskåp)";
 
 /// A visit row as the schedule templates print it. `partners`: the signatures of the other
 /// employees visiting the same person at an overlapping time (double staffing).
@@ -79,8 +78,12 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
         }
     }
     for ((signature, day), mut visits) in by_employee {
-        let Some(emp) = cleared.employees.iter().find(|e| e.signature == signature) else { continue };
-        let Some(unit) = cleared.units.iter().find(|u| u.id == emp.unit) else { continue };
+        let Some(emp) = cleared.employees.iter().find(|e| e.signature == signature) else {
+            continue;
+        };
+        let Some(unit) = cleared.units.iter().find(|u| u.id == emp.unit) else {
+            continue;
+        };
         visits.sort_by(|a, b| (a.start, a.end, &a.who).cmp(&(b.start, b.end, &b.who)));
         let (weekday, week) = day_heading(day);
         let date = day.format("%Y-%m-%d").to_string();
@@ -99,7 +102,7 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
                 .collect::<Vec<_>>(),
         });
         jobs.push(planner.finish(Draft {
-            kind: "schema",
+            kind: DocKind::Schema,
             template: "schema.typ",
             unit: &unit.id,
             audience: Audience::Personal,

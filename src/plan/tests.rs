@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::NaiveDate;
 
-use super::{Audience, DocJob, Scope};
+use super::storage::STORAGE_FICTIVE_FILE;
+use super::{Audience, DocJob, DocKind, Scope};
 use crate::config::Config;
 use crate::fixtures::{Scale, generate};
 use crate::model::UnitKind;
@@ -50,17 +51,17 @@ fn care_homes_get_no_visit_lists_and_home_care_one_per_day() {
     let (cleared, _dir) = demo();
     let jobs = plan_for(&cleared);
     for unit in &cleared.units {
-        let lists = jobs.iter().filter(|j| j.unit == unit.id && j.kind == "planerade_besok").count();
+        let lists = jobs.iter().filter(|j| j.unit == unit.id && j.kind == DocKind::PlaneradeBesok).count();
         match unit.kind {
             UnitKind::Boende | UnitKind::Myndighet => assert_eq!(lists, 0, "{}", unit.id),
             UnitKind::Hemtjanst => assert_eq!(lists, 1, "{}", unit.id),
         }
         // Both kinds get folders, Time Care, lists, forms, routines and an egenkontroll.
         for kind in ["personkort", "timecare", "telefonlista", "telefonlista_privat", "kontakter", "rutiner", "blankett", "egenkontroll"] {
-            assert!(jobs.iter().any(|j| j.unit == unit.id && j.kind == kind), "{} has no {kind}", unit.id);
+            assert!(jobs.iter().any(|j| j.unit == unit.id && j.kind.as_str() == kind), "{} has no {kind}", unit.id);
         }
     }
-    let pb = jobs.iter().find(|j| j.kind == "planerade_besok").unwrap();
+    let pb = jobs.iter().find(|j| j.kind == DocKind::PlaneradeBesok).unwrap();
     let ctx = pb.context();
     let visits = ctx["doc"]["visits"].as_array().unwrap();
     let order: Vec<(String, String)> =
@@ -77,7 +78,7 @@ fn every_person_gets_a_folder() {
     let (cleared, _dir) = demo();
     let jobs = plan_for(&cleared);
     for p in &cleared.persons {
-        let mine = |kind: &str| jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind == kind).count();
+        let mine = |kind: &str| jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind.as_str() == kind).count();
         assert_eq!(mine("personkort"), 1);
         assert_eq!(mine("genomforandeplan"), usize::from(p.plan.is_some()));
         assert_eq!(mine("uppdrag"), p.assignments.len());
@@ -90,7 +91,7 @@ fn every_person_gets_a_folder() {
             assert!(!title.contains(&p.identity.name), "titles are opaque: {title}");
         }
     }
-    let hsl = jobs.iter().find(|j| j.kind == "hsl").unwrap();
+    let hsl = jobs.iter().find(|j| j.kind == DocKind::Hsl).unwrap();
     assert!(hsl.gallring.date().is_some(), "two years after receipt");
 }
 
@@ -100,10 +101,10 @@ fn larm_assignments_are_never_printed() {
     let raw = std::fs::read_to_string(dir.path().join("uppdrag.json")).unwrap();
     assert!(raw.contains("\"larm\""), "the fixtures hold larm assignments");
     let jobs = plan_for(&cleared);
-    for j in jobs.iter().filter(|j| j.kind == "uppdrag") {
+    for j in jobs.iter().filter(|j| j.kind == DocKind::Uppdrag) {
         assert!(!j.context()["doc"]["assignment"]["kind"].as_str().unwrap().eq_ignore_ascii_case("larm"));
     }
-    for j in jobs.iter().filter(|j| j.kind == "akt_skyddad") {
+    for j in jobs.iter().filter(|j| j.kind == DocKind::AktSkyddad) {
         for a in j.context()["doc"]["assignments"].as_array().unwrap() {
             assert!(!a["kind"].as_str().unwrap().eq_ignore_ascii_case("larm"));
         }
@@ -117,19 +118,20 @@ fn egenkontroll_lists_exactly_the_units_documents_per_audience() {
     for unit in &cleared.units {
         for audience in [Audience::Personal, Audience::Enhetschef] {
             let checklist: Vec<&DocJob> =
-                jobs.iter().filter(|j| j.unit == unit.id && j.kind == "egenkontroll" && j.audience == audience).collect();
+                jobs.iter().filter(|j| j.unit == unit.id && j.kind == DocKind::Egenkontroll && j.audience == audience).collect();
             assert_eq!(checklist.len(), 1, "{} {audience:?}", unit.id);
             let listed: BTreeSet<String> = rows_of(checklist[0]).into_iter().collect();
             // Undated documents by id; dated ones (schedules, planerade besök) as one row per
             // kind without an id, so the checklist does not change from day to day.
             let expected: BTreeSet<String> = jobs
                 .iter()
-                .filter(|j| j.unit == unit.id && j.audience == audience && j.kind != "egenkontroll")
+                .filter(|j| j.unit == unit.id && j.audience == audience && j.kind != DocKind::Egenkontroll)
                 .map(|j| if j.date.is_some() { "–".to_string() } else { j.id.clone() })
                 .collect();
             assert_eq!(listed, expected);
         }
-        let general = jobs.iter().find(|j| j.unit == unit.id && j.kind == "egenkontroll" && j.audience == Audience::Personal).unwrap();
+        let general =
+            jobs.iter().find(|j| j.unit == unit.id && j.kind == DocKind::Egenkontroll && j.audience == Audience::Personal).unwrap();
         let text = general.context().to_string();
         assert!(!text.contains("begransad") && !text.contains("Ordinarie akt") && !text.contains("privat"));
         let ctx = general.context();
@@ -167,17 +169,18 @@ fn egenkontroll_lists_problems_of_its_unit_only() {
         &diags,
     );
     let problems = |unit: &str, audience: Audience| -> Vec<String> {
-        let j = jobs.iter().find(|j| j.unit == unit && j.kind == "egenkontroll" && j.audience == audience).unwrap();
+        let j = jobs.iter().find(|j| j.unit == unit && j.kind == DocKind::Egenkontroll && j.audience == audience).unwrap();
         j.context()["doc"]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect()
     };
     assert_eq!(problems("HT-NORR", Audience::Personal).len(), 2);
     assert_eq!(problems("VB-LINDEN", Audience::Personal), vec!["personal.csv rad 3, fält 1: dubblett".to_string()]);
-    let general = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Personal).unwrap();
+    let general = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == DocKind::Egenkontroll && j.audience == Audience::Personal).unwrap();
     assert!(!general.context().to_string().contains("varning"), "warnings go to the enhetschef only");
     assert!(!general.context().to_string().contains("ABC"), "the general egenkontroll quotes no value");
     assert!(!general.context().to_string().contains("besok.csv rad 9"), "a protected person's problem is restricted");
     assert!(problems("HT-NORR", Audience::Enhetschef).iter().any(|p| p.starts_with("besok.csv rad 9")));
-    let restricted = jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == "egenkontroll" && j.audience == Audience::Enhetschef).unwrap();
+    let restricted =
+        jobs.iter().find(|j| j.unit == "HT-NORR" && j.kind == DocKind::Egenkontroll && j.audience == Audience::Enhetschef).unwrap();
     assert!(restricted.context().to_string().contains("person_id P1: varning"));
 }
 
@@ -187,7 +190,7 @@ fn restricted_file_only_for_protected_persons_and_only_for_the_enhetschef() {
     let jobs = plan_for(&cleared);
     let protected: BTreeSet<&str> = cleared.persons.iter().filter(|p| p.is_protected()).map(|p| p.id.as_str()).collect();
     assert!(!protected.is_empty());
-    let akt: Vec<&DocJob> = jobs.iter().filter(|j| j.kind == "akt_skyddad").collect();
+    let akt: Vec<&DocJob> = jobs.iter().filter(|j| j.kind == DocKind::AktSkyddad).collect();
     let persons: BTreeSet<&str> = akt.iter().map(|j| j.person.as_deref().unwrap()).collect();
     assert_eq!(persons, protected);
     for j in &akt {
@@ -196,17 +199,18 @@ fn restricted_file_only_for_protected_persons_and_only_for_the_enhetschef() {
         assert_eq!(j.gallring.manifest_text(), "när ny version skrivs ut");
         assert!(!j.subject.is_empty() && j.subject.starts_with("Ärende "));
     }
-    for j in jobs.iter().filter(|j| j.kind == "telefonlista_privat") {
+    for j in jobs.iter().filter(|j| j.kind == DocKind::TelefonlistaPrivat) {
         assert_eq!(j.audience, Audience::Enhetschef);
         assert!(j.path.contains("/begransad/"));
     }
     // The protected person's own notes form: two months, kept in the fictive file.
     for p in cleared.persons.iter().filter(|p| p.is_protected()) {
-        let forms: Vec<&DocJob> = jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind == "blankett").collect();
+        let forms: Vec<&DocJob> =
+            jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.kind == DocKind::Blankett).collect();
         assert!(forms.iter().all(|j| j.gallring.manifest_text() == crate::retention::FORM_RULE_PROTECTED));
         // The note on the form says what its stamp says: two months.
         assert!(forms.iter().all(|j| j.context_json.contains("högst två månader")));
-        assert!(forms.iter().all(|j| j.storage == super::folders::STORAGE_FICTIVE_FILE));
+        assert!(forms.iter().all(|j| j.storage == STORAGE_FICTIVE_FILE));
     }
 }
 
@@ -226,8 +230,8 @@ fn every_form_note_agrees_with_its_stamp() {
     for p in &cleared.persons {
         let mine: Vec<&DocJob> =
             jobs.iter().filter(|j| j.person.as_deref() == Some(p.id.as_str()) && j.audience == Audience::Personal).collect();
-        let contents = mine.iter().find(|j| j.kind == "innehall").expect("a contents sheet");
-        for j in mine.iter().filter(|j| j.kind != "innehall") {
+        let contents = mine.iter().find(|j| j.kind == DocKind::Innehall).expect("a contents sheet");
+        for j in mine.iter().filter(|j| j.kind != DocKind::Innehall) {
             assert!(contents.context_json.contains(&j.id) && contents.context_json.contains(j.short_version()), "{} listed", j.id);
         }
     }
@@ -274,8 +278,9 @@ fn ids_are_unique_and_stable_across_versions() {
     let pid = person.id.clone();
     person.plan.as_mut().unwrap().version_date = "2030-01-01".into();
     let again = plan_for(&cleared);
-    let find =
-        |jobs: &[DocJob]| jobs.iter().find(|j| j.kind == "genomforandeplan" && j.person.as_deref() == Some(pid.as_str())).cloned().unwrap();
+    let find = |jobs: &[DocJob]| {
+        jobs.iter().find(|j| j.kind == DocKind::Genomforandeplan && j.person.as_deref() == Some(pid.as_str())).cloned().unwrap()
+    };
     let (before, after) = (find(&jobs), find(&again));
     assert_eq!(before.id, after.id);
     assert_ne!(before.version, after.version);
@@ -289,7 +294,7 @@ fn timecare_one_per_unit_and_period() {
     let (cleared, _dir) = demo();
     let jobs = plan_for(&cleared);
     for unit in &cleared.units {
-        let tc: Vec<&DocJob> = jobs.iter().filter(|j| j.unit == unit.id && j.kind == "timecare").collect();
+        let tc: Vec<&DocJob> = jobs.iter().filter(|j| j.unit == unit.id && j.kind == DocKind::Timecare).collect();
         assert_eq!(tc.len(), 1, "the demo has one period");
         let ctx = tc[0].context();
         let doc = &ctx["doc"];
@@ -328,10 +333,10 @@ fn render_every_template() {
             let copies = j.context()["doc"].get("copies").and_then(|c| c.as_u64()).unwrap_or(1) as usize;
             assert_eq!(pdf.pages, copies, "{} {} fills exactly one page per copy", j.template, j.label);
         }
-        if j.kind == "akt_skyddad" {
+        if j.kind == DocKind::AktSkyddad {
             assert!(pdf.pages >= 3, "cover, personkort, plan");
         }
-        if j.kind == "planerade_besok" {
+        if j.kind == DocKind::PlaneradeBesok {
             attachment = Some(pdf);
         }
     }
@@ -343,7 +348,7 @@ fn render_every_template() {
         pages: pdf.pages,
     });
     let jobs = plan_for(&cleared);
-    let rutiner = jobs.iter().find(|j| j.kind == "rutiner").unwrap();
+    let rutiner = jobs.iter().find(|j| j.kind == DocKind::Rutiner).unwrap();
     assert_eq!(rutiner.attachments.len(), 1);
     let out = renderer.render_one(rutiner).unwrap();
     assert_eq!(out.pages, 1 + pdf.pages, "index page plus every routine page");
@@ -373,8 +378,13 @@ fn plan_city_timing() {
     super::folders::plan(&cleared, &scope, &planner, &mut jobs);
     lap("folders", &jobs);
     super::unit_docs::plan(&cleared, &scope, &planner, &mut jobs);
+    super::timecare::plan(&cleared, &scope, &planner, &mut jobs);
+    super::routines::plan(&cleared, &planner, &mut jobs);
+    super::forms::plan(&cleared, &scope, &planner, &mut jobs);
     lap("unit documents", &jobs);
-    super::unit_docs::egenkontroll(&cleared, &scope, &planner, &[], &mut jobs);
+    super::field_sheets::plan(&cleared, &scope, &planner, &mut jobs);
+    lap("field sheets", &jobs);
+    super::egenkontroll::plan(&cleared, &planner, &[], &mut jobs);
     lap("egenkontroll", &jobs);
 }
 

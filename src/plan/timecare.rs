@@ -7,9 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Value, json};
 
-use super::schedules::STORAGE_CABINET;
-use super::unit_docs::UnitDoc;
-use super::{Audience, DocJob, Planner, Scope};
+use super::storage::STORAGE_CABINET;
+use super::{Audience, DocJob, DocKind, Planner, Scope, UnitDoc};
 use crate::model::{Shift, Unit};
 use crate::privacy::Cleared;
 
@@ -94,7 +93,7 @@ fn period_doc<'a>(cleared: &Cleared, unit: &'a Unit, start: NaiveDate, end: Naiv
     let (from, to) = (start.format("%Y-%m-%d").to_string(), end.format("%Y-%m-%d").to_string());
     UnitDoc {
         unit,
-        kind: "timecare",
+        kind: DocKind::Timecare,
         template: "timecare.typ",
         label: "Time Care-schema",
         key: format!("{from}..{to}"),

@@ -1,22 +1,17 @@
-//! Unit documents: planerade besök, Time Care schedule, phone lists, contacts, supporting
-//! routines, blank forms, and the egenkontroll checklist.
-//!
-//! The lists live here; the Time Care grid, the routines, the blank forms and the
-//! egenkontroll have a file each (`timecare`, `routines`, `forms`, `egenkontroll`).
+//! Unit lists: planerade besök, driftstopp, phone lists and contacts. The unit's other
+//! documents have a file each (`timecare`, `routines`, `forms`, `field_sheets`,
+//! `egenkontroll`).
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::schedules::{STORAGE_CABINET, day_heading, partners, visit_row};
-use super::{Audience, DocJob, Draft, Planner, Scope, doc_id, egenkontroll, forms, routines, timecare};
-use crate::diag::Diagnostic;
-use crate::model::{Employee, Unit, UnitKind};
+use super::schedules::{day_heading, partners, visit_row};
+use super::storage::{STORAGE_BINDER, STORAGE_CABINET, STORAGE_MANAGER_CABINET};
+use super::{Audience, DocJob, DocKind, Draft, Planner, Scope, UnitDoc, staff_of};
+use crate::model::{Unit, UnitKind};
 use crate::privacy::{Cleared, ClearedVisit};
-
-/// Seed 001: the private-phone list is kept "hos enhetschef".
-pub const STORAGE_MANAGER_CABINET: &str = "Enhetschefens dokumentskåp (endast enhetschef)";
 
 pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<DocJob>) {
     planerade_besok(cleared, scope, planner, jobs);
@@ -24,52 +19,6 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
         driftstopp(unit, planner, jobs);
         phone_lists(cleared, unit, planner, jobs);
         contacts(cleared, unit, planner, jobs);
-    }
-    timecare::plan(cleared, scope, planner, jobs);
-    routines::plan(cleared, planner, jobs);
-    forms::plan(cleared, scope, planner, jobs);
-}
-
-pub fn egenkontroll(cleared: &Cleared, _scope: &Scope, planner: &Planner, diags: &[Diagnostic], jobs: &mut Vec<DocJob>) {
-    egenkontroll::plan(cleared, planner, diags, jobs);
-}
-
-/// A unit-wide document: no person, no date, key and subject given.
-pub(super) struct UnitDoc<'a> {
-    pub unit: &'a Unit,
-    pub kind: &'static str,
-    pub template: &'static str,
-    pub label: &'static str,
-    pub key: String,
-    pub audience: Audience,
-    pub storage: &'a str,
-    /// How it is listed (egenkontroll, shred list); `None`: the unit's name.
-    pub subject: Option<String>,
-    pub doc: Value,
-    pub attachments: Vec<std::sync::Arc<Vec<u8>>>,
-}
-
-impl UnitDoc<'_> {
-    pub fn finish(self, planner: &Planner) -> DocJob {
-        let id = doc_id(self.kind, &self.unit.id, &self.key);
-        planner.finish(Draft {
-            kind: self.kind,
-            template: self.template,
-            unit: &self.unit.id,
-            audience: self.audience,
-            title: format!("{} {} {}", self.label, self.unit.id, id),
-            key: self.key,
-            anchor: None,
-            storage: self.storage,
-            label: self.label,
-            subject: self.subject.unwrap_or_else(|| self.unit.name.clone()),
-            person: None,
-            protection: None,
-            date: None,
-            doc: self.doc,
-            attachments: self.attachments,
-            retention_kind: None,
-        })
     }
 }
 
@@ -87,7 +36,7 @@ fn planerade_besok(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &m
             let (weekday, week) = day_heading(day);
             let date = day.format("%Y-%m-%d").to_string();
             jobs.push(planner.finish(Draft {
-                kind: "planerade_besok",
+                kind: DocKind::PlaneradeBesok,
                 template: "planerade_besok.typ",
                 unit: &unit.id,
                 audience: Audience::Personal,
@@ -121,12 +70,12 @@ fn driftstopp(unit: &Unit, planner: &Planner, jobs: &mut Vec<DocJob>) {
     jobs.push(
         UnitDoc {
             unit,
-            kind: "driftstopp",
+            kind: DocKind::Driftstopp,
             template: "driftstopp.typ",
             label: "Så gör du vid driftstopp",
             key: "driftstopp".into(),
             audience: Audience::Personal,
-            storage: super::forms::STORAGE_BINDER,
+            storage: STORAGE_BINDER,
             subject: None,
             doc: json!({
                 "unit_id": unit.id,
@@ -139,13 +88,6 @@ fn driftstopp(unit: &Unit, planner: &Planner, jobs: &mut Vec<DocJob>) {
         }
         .finish(planner),
     );
-}
-
-/// The unit's employees in list order: last name, first name, signature.
-pub(super) fn staff_of<'a>(cleared: &'a Cleared, unit: &Unit) -> Vec<&'a Employee> {
-    let mut staff: Vec<&Employee> = cleared.employees.iter().filter(|e| e.unit == unit.id).collect();
-    staff.sort_by(|a, b| (&a.last_name, &a.first_name, &a.signature).cmp(&(&b.last_name, &b.first_name, &b.signature)));
-    staff
 }
 
 /// Telefonlista (work phones, all staff) and telefonlista_privat (private phones, the
@@ -169,7 +111,7 @@ fn phone_lists(cleared: &Cleared, unit: &Unit, planner: &Planner, jobs: &mut Vec
     jobs.push(
         UnitDoc {
             unit,
-            kind: "telefonlista",
+            kind: DocKind::Telefonlista,
             template: "telefonlista.typ",
             label: "Telefonlista arbetstelefoner",
             key: "arbetstelefon".into(),
@@ -184,7 +126,7 @@ fn phone_lists(cleared: &Cleared, unit: &Unit, planner: &Planner, jobs: &mut Vec
     jobs.push(
         UnitDoc {
             unit,
-            kind: "telefonlista_privat",
+            kind: DocKind::TelefonlistaPrivat,
             template: "telefonlista_privat.typ",
             label: "Telefonlista privata telefonnummer",
             key: "privat_telefon".into(),
@@ -217,7 +159,7 @@ fn contacts(cleared: &Cleared, unit: &Unit, planner: &Planner, jobs: &mut Vec<Do
     jobs.push(
         UnitDoc {
             unit,
-            kind: "kontakter",
+            kind: DocKind::Kontakter,
             template: "kontakter.typ",
             label: "Kontakter vid driftstopp",
             key: "kontakter".into(),

@@ -28,10 +28,3 @@ impl<T> fmt::Debug for Sensitive<T> {
         f.write_str("«dolt»")
     }
 }
-
-impl<T> Sensitive<Option<T>> {
-    /// Whether a value is there at all (safe to know: it says nothing about the value).
-    pub fn is_present(&self) -> bool {
-        self.0.is_some()
-    }
-}

@@ -58,7 +58,7 @@ impl Reason {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ended {
     pub id: String,
-    pub kind: String,
+    pub kind: crate::plan::DocKind,
     pub audience: Audience,
     /// The full version (sha256 hex).
     pub version: String,
@@ -82,7 +82,7 @@ impl Ended {
         let by = by.filter(|_| reason != Reason::ProtectionChanged);
         Ended {
             id: e.id.clone(),
-            kind: e.kind.clone(),
+            kind: e.kind,
             audience: e.audience,
             version: e.version.clone(),
             pages: e.pages,
@@ -152,7 +152,9 @@ pub fn record(publisher: &Publisher, ended: Vec<(String, Ended)>, today: NaiveDa
     if let Some(dir) = &current {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(unit) = name.strip_suffix(".json") else { continue };
+            let Some(unit) = name.strip_suffix(".json") else {
+                continue;
+            };
             if !by_unit.contains_key(unit) {
                 publisher.keep(&rel(unit))?;
             }
@@ -215,7 +217,7 @@ mod tests {
     fn entry(id: &str, version: &str, printed: &str) -> Entry {
         Entry {
             id: id.into(),
-            kind: "genomforandeplan".into(),
+            kind: crate::plan::DocKind::Genomforandeplan,
             unit: "U".into(),
             audience: Audience::Personal,
             path: format!("U/genomforandeplan/{id}.pdf"),

@@ -16,7 +16,7 @@ pub struct Manifest {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Entry {
     pub id: String,
-    pub kind: String,
+    pub kind: crate::plan::DocKind,
     pub unit: String,
     pub audience: Audience,
     pub path: String,
@@ -88,7 +88,7 @@ impl Manifest {
 pub(crate) fn test_entry(id: &str, path: &str, version: &str) -> Entry {
     Entry {
         id: id.into(),
-        kind: "k".into(),
+        kind: crate::plan::DocKind::Rutiner,
         unit: "U".into(),
         audience: crate::plan::Audience::Personal,
         path: path.into(),

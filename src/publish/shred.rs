@@ -44,7 +44,7 @@ pub const PART_FILLED_IN: &str = "ifylld";
 
 /// What the routine says about a filled-in copy of the item's document, if it is a form.
 fn filled_in(i: &Item) -> Option<&'static str> {
-    crate::retention::filled_in_routine(&i.old.kind, &i.old.gallring)
+    crate::retention::filled_in_routine(i.old.kind.as_str(), &i.old.gallring)
 }
 
 const STORAGE_GENERAL: &str = "Med utskriften; sedan dokumentskåp (aktskåp) tills nästa lista";
@@ -158,12 +158,6 @@ impl<'a> ShredLists<'a> {
             .collect()
     }
 
-    /// Sheets and pages to shred, over all lists.
-    pub fn totals(&self) -> (usize, usize) {
-        let items = self.lists.values().flatten();
-        items.fold((0, 0), |(n, p), i| (n + 1, p + i.old.pages))
-    }
-
     /// Writes every list (CSV, and PDF through `renderer`) into the new generation, and
     /// keeps the published lists of every unit and audience the run did not change.
     /// `unit_names` gives the headings; returns the relative paths of the PDFs written.
@@ -253,7 +247,7 @@ pub fn csv(unit: &str, items: &[Item]) -> Vec<u8> {
             unit,
             part,
             i.reason.code(),
-            &e.kind,
+            e.kind.as_str(),
             &e.label,
             &e.subject,
             &e.id,
@@ -324,7 +318,9 @@ impl ListJob {
         // Part two: the sheets that may have been written on, grouped by what their routine says.
         let mut filled: Vec<(&str, Vec<Value>)> = Vec::new();
         for i in items {
-            let Some(routine) = filled_in(i) else { continue };
+            let Some(routine) = filled_in(i) else {
+                continue;
+            };
             let row = list_row(i);
             match filled.iter_mut().find(|(r, _)| *r == routine) {
                 Some((_, rows)) => rows.push(row),
@@ -390,7 +386,7 @@ mod tests {
         let dir = if audience == Audience::Personal { unit.to_string() } else { format!("{unit}/begransad") };
         Entry {
             id: id.into(),
-            kind: "genomforandeplan".into(),
+            kind: crate::plan::DocKind::Genomforandeplan,
             unit: unit.into(),
             audience,
             path: format!("{dir}/k/{id}.pdf"),
@@ -453,7 +449,7 @@ mod tests {
     #[test]
     fn a_sheet_written_on_by_hand_is_in_both_parts() {
         let mut schedule = entry("SCH-1", "U", Audience::Personal, "a", None, "2026-11-25");
-        schedule.kind = "schema".into();
+        schedule.kind = crate::plan::DocKind::Schema;
         schedule.label = "Pappersschema".into();
         let old = Manifest { generated_for: "2026-11-24".into(), documents: vec![schedule] };
         let new = Manifest { generated_for: "2026-11-25".into(), documents: Vec::new() };

@@ -74,7 +74,9 @@ impl Pack {
     pub fn persons(&self, unit: &str, sees: impl Fn(Audience) -> bool) -> Vec<PersonRow> {
         let mut by_key: BTreeMap<&str, PersonRow> = BTreeMap::new();
         for e in self.documents(unit, &sees) {
-            let Some(key) = e.person.as_deref() else { continue };
+            let Some(key) = e.person.as_deref() else {
+                continue;
+            };
             let row = by_key.entry(key).or_insert_with(|| PersonRow {
                 key: key.into(),
                 subject: String::new(),
@@ -126,6 +128,7 @@ pub fn shred_list(unit: &str, audience: Audience, ext: &str) -> String {
 pub struct ShredRow {
     pub audience: &'static str,
     pub reason: String,
+    /// The kind in words (Swedish).
     pub kind: String,
     pub label: String,
     pub subject: String,
@@ -159,7 +162,9 @@ pub fn shred_rows(pack: &Pack, out: &Path, unit: &str, restricted: bool) -> Vec<
     }
     let mut rows = Vec::new();
     for (audience, rel) in lists {
-        let Ok(bytes) = std::fs::read(pack.dir.join(&rel)) else { continue };
+        let Ok(bytes) = std::fs::read(pack.dir.join(&rel)) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).into_owned();
         let mut r = csv::ReaderBuilder::new().delimiter(b';').from_reader(text.as_bytes());
         // Columns by name (`publish::shred::CSV_HEADER`): the list may grow columns.
@@ -176,7 +181,7 @@ pub fn shred_rows(pack: &Pack, out: &Path, unit: &str, restricted: bool) -> Vec<
             rows.push(ShredRow {
                 audience,
                 reason: reason_text(&f("reason")).to_string(),
-                kind: f("kind"),
+                kind: crate::plan::DocKind::parse(&f("kind")).map_or_else(|| f("kind"), |k| k.name_sv().to_string()),
                 label: f("label"),
                 subject: f("subject"),
                 id: f("id"),
@@ -199,7 +204,9 @@ const RECEIPT_HEADER: &str = "tid;anvandare;enhet;malgrupp;id;version\r\n";
 
 /// (id, short version) of every sheet recorded as shredded in the unit.
 pub fn receipts(out: &Path, unit: &str) -> HashSet<(String, String)> {
-    let Ok(text) = std::fs::read_to_string(receipts_path(out, unit)) else { return HashSet::new() };
+    let Ok(text) = std::fs::read_to_string(receipts_path(out, unit)) else {
+        return HashSet::new();
+    };
     text.lines()
         .skip(1)
         .filter_map(|l| {

@@ -541,7 +541,7 @@ impl Context<'_> {
         field(self.date);
         field(&spec.shred.to_string());
         for e in docs {
-            for s in [&e.id, &e.version, &e.path, &e.kind, &e.label, &e.subject] {
+            for s in [e.id.as_str(), e.version.as_str(), e.path.as_str(), e.kind.as_str(), e.label.as_str(), e.subject.as_str()] {
                 field(s);
             }
             field(e.person.as_deref().unwrap_or(""));

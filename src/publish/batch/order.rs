@@ -12,6 +12,7 @@
 
 use std::cmp::Ordering;
 
+use crate::plan::DocKind;
 use crate::publish::Entry;
 
 /// One part of a batch, in filing order.
@@ -34,26 +35,25 @@ impl<'a> Part<'a> {
     }
 }
 
-fn unit_rank(kind: &str) -> u8 {
-    const ORDER: &[&str] = &[
-        "kontakter",
-        "telefonlista",
-        "telefonlista_privat",
-        "signaturlista",
-        "larmlista",
-        "nyckellista",
-        "varningar",
-        "boendelista",
-        "timecare",
-        "planerade_besok",
-        "rutiner",
-        "blankett",
-        "egenkontroll",
+fn unit_rank(kind: DocKind) -> u8 {
+    use DocKind::*;
+    const ORDER: &[DocKind] = &[
+        Driftstopp,
+        Kontakter,
+        Telefonlista,
+        TelefonlistaPrivat,
+        Signaturlista,
+        Larmlista,
+        Nyckellista,
+        Varningar,
+        Boendelista,
+        Timecare,
+        PlaneradeBesok,
+        Rutiner,
+        Blankett,
+        Egenkontroll,
     ];
-    match kind {
-        "driftstopp" => 0,
-        k => ORDER.iter().position(|o| *o == k).map_or(ORDER.len(), |i| i) as u8,
-    }
+    ORDER.iter().position(|o| *o == kind).map_or(ORDER.len(), |i| i) as u8
 }
 
 /// The signature of a paper schedule (its subject is "SIGNATUR ÅÅÅÅ-MM-DD").
@@ -72,7 +72,7 @@ pub fn filing_order<'a>(documents: &[&'a Entry]) -> Vec<Part<'a>> {
     let mut schedules: Vec<&Entry> = Vec::new();
     let mut persons: std::collections::BTreeMap<&str, Vec<&Entry>> = std::collections::BTreeMap::new();
     for &e in documents {
-        if e.kind == "schema" {
+        if e.kind == DocKind::Schema {
             schedules.push(e);
         } else if let Some(p) = &e.person {
             persons.entry(p.as_str()).or_default().push(e);
@@ -81,9 +81,9 @@ pub fn filing_order<'a>(documents: &[&'a Entry]) -> Vec<Part<'a>> {
         }
     }
     unit.sort_by(|a, b| {
-        (unit_rank(&a.kind), &a.kind, &a.date, swedish_key(&a.label), swedish_key(&a.subject), &a.path).cmp(&(
-            unit_rank(&b.kind),
-            &b.kind,
+        (unit_rank(a.kind), a.kind, &a.date, swedish_key(&a.label), swedish_key(&a.subject), &a.path).cmp(&(
+            unit_rank(b.kind),
+            b.kind,
             &b.date,
             swedish_key(&b.label),
             swedish_key(&b.subject),
@@ -94,16 +94,9 @@ pub fn filing_order<'a>(documents: &[&'a Entry]) -> Vec<Part<'a>> {
     let mut folders: Vec<(String, String, &str, Vec<&Entry>)> = persons
         .into_iter()
         .map(|(key, mut docs)| {
-            docs.sort_by(|a, b| {
-                (crate::plan::person_rank(&a.kind), &a.kind, &a.label, &a.path).cmp(&(
-                    crate::plan::person_rank(&b.kind),
-                    &b.kind,
-                    &b.label,
-                    &b.path,
-                ))
-            });
+            docs.sort_by(|a, b| (a.kind.folder_rank(), a.kind, &a.label, &a.path).cmp(&(b.kind.folder_rank(), b.kind, &b.label, &b.path)));
             // The printed identity: the personkort's subject, else the first document's.
-            let name = docs.iter().find(|d| d.kind == "personkort").unwrap_or(&docs[0]).subject.clone();
+            let name = docs.iter().find(|d| d.kind == DocKind::Personkort).unwrap_or(&docs[0]).subject.clone();
             (swedish_key(&name), name, key, docs)
         })
         .collect();
@@ -132,7 +125,7 @@ mod tests {
     fn entry(kind: &str, subject: &str, person: Option<&str>, date: Option<&str>, path: &str) -> Entry {
         Entry {
             id: path.into(),
-            kind: kind.into(),
+            kind: DocKind::parse(kind).expect("a kind"),
             unit: "U".into(),
             audience: Audience::Personal,
             path: path.into(),

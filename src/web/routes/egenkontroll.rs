@@ -12,11 +12,13 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
     if !v.sees_unit(&unit) {
         return forbidden();
     }
-    let Some(pack) = app.pack() else { return Redirect::to(&format!("/enhet/{unit}")).into_response() };
+    let Some(pack) = app.pack() else {
+        return Redirect::to(&format!("/enhet/{unit}")).into_response();
+    };
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).date_naive().format("%Y-%m-%d").to_string();
     let (mut documents, mut missing, mut overdue, mut pdfs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for e in pack.documents(&unit, |a| v.sees(&unit, a)) {
-        if e.kind == "egenkontroll" {
+        if e.kind == crate::plan::DocKind::Egenkontroll {
             let name = if e.audience == crate::plan::Audience::Enhetschef { "Begränsad egenkontroll (PDF)" } else { "Egenkontroll (PDF)" };
             pdfs.push(FileLink { path: e.path.clone(), name: name.into() });
         }

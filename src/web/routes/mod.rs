@@ -66,7 +66,7 @@ impl DocRow {
         DocRow {
             id: e.id.clone(),
             path: e.path.clone(),
-            kind: e.kind.clone(),
+            kind: e.kind.name_sv().into(),
             label: e.label.clone(),
             version: e.version.chars().take(8).collect(),
             printed: e.printed.clone(),

@@ -63,7 +63,9 @@ pub async fn start(State(app): State<Shared>, Path((unit, key)): Path<(String, S
     if !v.manages(&unit) {
         return forbidden();
     }
-    let Some(p) = app.pack() else { return forbidden() };
+    let Some(p) = app.pack() else {
+        return forbidden();
+    };
     let before: HashSet<(String, String)> = p
         .documents(&unit, |_| true)
         .filter(|e| e.person.as_deref() == Some(key.as_str()))
@@ -163,7 +165,7 @@ fn run(app: &Shared, job: &Arc<Mutex<Job>>, v: &Viewer, date: chrono::NaiveDate,
             .filter(|l| v.sees(&l.unit, l.audience))
             .flat_map(|l| &l.items)
             .map(|i| ShredView {
-                kind: i.kind.clone(),
+                kind: i.kind.name_sv().into(),
                 label: i.label.clone(),
                 version: i.version.chars().take(8).collect(),
                 pages: i.pages,
@@ -189,7 +191,9 @@ fn find(app: &Shared, id: &str, v: &Viewer) -> Option<Arc<Mutex<Job>>> {
 }
 
 pub async fn page(State(app): State<Shared>, Path(id): Path<String>, v: Viewer) -> Response {
-    let Some(job) = find(&app, &id, &v) else { return (StatusCode::NOT_FOUND, "Körningen finns inte.").into_response() };
+    let Some(job) = find(&app, &id, &v) else {
+        return (StatusCode::NOT_FOUND, "Körningen finns inte.").into_response();
+    };
     let j = job.lock().unwrap_or_else(|e| e.into_inner());
     let back = format!("/enhet/{}/person/{}", j.unit, j.key);
     app.views.page(
@@ -202,7 +206,9 @@ pub async fn page(State(app): State<Shared>, Path(id): Path<String>, v: Viewer) 
 }
 
 pub async fn status(State(app): State<Shared>, Path(id): Path<String>, v: Viewer) -> Response {
-    let Some(job) = find(&app, &id, &v) else { return (StatusCode::NOT_FOUND, "{}").into_response() };
+    let Some(job) = find(&app, &id, &v) else {
+        return (StatusCode::NOT_FOUND, "{}").into_response();
+    };
     let j = job.lock().unwrap_or_else(|e| e.into_inner());
     let body = serde_json::json!({ "finished": j.finished, "stage": j.stage }).to_string();
     ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()

@@ -46,7 +46,7 @@ pub async fn public(
     app.views.page("verify.html", answer_context(&s, Some(answer)))
 }
 
-/// What a sheet's status says: (status, css class, kind, date, advice). Names no one.
+/// What a sheet's status says: (status, css class, kind in words, date, advice). Names no one.
 struct Answer {
     status: String,
     css: &'static str,
@@ -67,13 +67,15 @@ fn lookup(app: &Shared, id: &str, version: &str) -> Answer {
     if version.len() < 8 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
         return unknown();
     }
-    let Some(pack) = app.pack() else { return unknown() };
+    let Some(pack) = app.pack() else {
+        return unknown();
+    };
     let history = pack.history();
     match status(&pack.manifest, &history, &id.trim().to_ascii_uppercase(), &version.to_ascii_lowercase()) {
         Status::Current(e) => Answer {
             status: "Aktuell".into(),
             css: "ok",
-            kind: e.kind.clone(),
+            kind: e.kind.name_sv().into(),
             date: format!("utskriven {}", e.printed),
             advice: "Bladet är den gällande versionen.",
         },
@@ -88,14 +90,14 @@ fn lookup(app: &Shared, id: &str, version: &str) -> Answer {
             (Some(_), Some(printed)) => Answer {
                 status: format!("Ersatt av utskrift {printed}"),
                 css: "warn",
-                kind: h.kind.clone(),
+                kind: h.kind.name_sv().into(),
                 date: format!("ersatt {}", h.ended),
                 advice: "Använd den nya utskriften och strimla det här bladet.",
             },
             _ => Answer {
                 status: "Gallrad".into(),
                 css: "bad",
-                kind: h.kind.clone(),
+                kind: h.kind.name_sv().into(),
                 date: format!("sedan {}", h.ended),
                 advice: "Bladet ingår inte längre i pärmen. Strimla det.",
             },
@@ -103,7 +105,7 @@ fn lookup(app: &Shared, id: &str, version: &str) -> Answer {
         Status::OtherVersion(e) => Answer {
             status: "Ersatt (okänd version)".into(),
             css: "warn",
-            kind: e.kind.clone(),
+            kind: e.kind.name_sv().into(),
             date: format!("gällande utskriven {}", e.printed),
             advice: "Versionen på bladet är inte den gällande. Använd den senaste utskriften.",
         },
