@@ -14,6 +14,8 @@
 //! 4. prints both and their ratio. The target: ratio ≥ 0.8 and peak memory < 1 GiB.
 //!
 //! `RESERVPACK_BENCH_SCALE=unit` runs the same on the smaller `unit` fixtures.
+//! `RESERVPACK_BENCH_REFERENCE=DIR` only measures the reference (step 3) on the fixtures in
+//! DIR, median of 3, and prints one line (`./scripts/bench.sh` calls it so).
 
 use std::path::Path;
 use std::process::Command;
@@ -34,6 +36,9 @@ fn peak_rss_self_mb() -> f64 {
 }
 
 fn main() {
+    if let Ok(input) = std::env::var("RESERVPACK_BENCH_REFERENCE") {
+        return reference_only(Path::new(&input));
+    }
     let scale = match std::env::var("RESERVPACK_BENCH_SCALE").as_deref() {
         Ok("unit") => "unit",
         _ => "city",
@@ -97,6 +102,26 @@ fn main() {
         if peak_mb < 1024.0 { "under" } else { "OVER" }
     );
     let _ = std::fs::remove_dir_all(tmp.path());
+}
+
+/// The in-process reference alone: 400 of the fixtures' schedules as ONE Typst document,
+/// median of 3 compiles.
+fn reference_only(input: &Path) {
+    let engine = Engine::new();
+    let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let (jobs, renderer) = engine.plan(&Request::new(input, scratch.path().join("unused"), date, "benchmark")).expect("fixtures plan");
+    let schedules: Vec<&dyn Job> = jobs.iter().filter(|j| j.kind == DocKind::Schema).take(400).map(|j| j as &dyn Job).collect();
+    let mut runs: Vec<(f64, usize)> = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            let pages = renderer.compile_as_one(&schedules).expect("reference compiles");
+            (t.elapsed().as_secs_f64(), pages)
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (secs, pages) = runs[1];
+    println!("reference in-process: {pages} pages in {secs:.2} s = {:.1} pages/s (median of 3)", pages as f64 / secs);
 }
 
 /// Returns ((pages/s, pages, s) of the one-document reference, (documents, pages, s) of the
