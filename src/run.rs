@@ -450,7 +450,15 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         if same && publisher.keep(&job.path).is_ok() {
             kept += 1;
             carried[i] = true;
+            // Never rendered: its template data can go (a city's unchanged documents hold
+            // a few hundred MB of it).
+            job.context_json = Box::from("");
+            job.attachments = Vec::new();
         } else {
+            // The last printed version's page count sizes the render batch.
+            if let Some(e) = previous_by_id.get(job.id.as_str()) {
+                job.pages_hint = e.pages.max(1);
+            }
             let earlier = printed_versions.get(job.id.as_str());
             let n = earlier.map_or(0, |v| v.len() - usize::from(v.contains(job.version.as_str()))) + 1;
             job.set_print_info(n, &as_of);

@@ -162,6 +162,19 @@ impl DocKind {
         }
     }
 
+    /// About how many pages a document of the kind has (city fixtures: pages ÷ documents),
+    /// until a printed version tells (render batches are sized by it).
+    pub const fn typical_pages(self) -> usize {
+        match self {
+            DocKind::PlaneradeBesok => 25,
+            DocKind::Egenkontroll => 14,
+            DocKind::Timecare => 6,
+            DocKind::AktSkyddad => 5,
+            DocKind::Blankett | DocKind::TelefonlistaPrivat | DocKind::Telefonlista | DocKind::Nyckellista => 2,
+            _ => 1,
+        }
+    }
+
     /// The kind a manifest name stands for.
     pub fn parse(s: &str) -> Option<DocKind> {
         DocKind::ALL.into_iter().find(|k| k.as_str() == s)

@@ -71,6 +71,9 @@ pub struct DocJob {
     pub label: String,
     pub subject: String,
     pub attachments: Vec<Arc<Vec<u8>>>,
+    /// About how many pages it will have: the kind's typical count, or the last printed
+    /// version's (set by the run from the published manifest). Only sizes render batches.
+    pub pages_hint: usize,
 }
 
 impl crate::render::Job for DocJob {
@@ -88,6 +91,9 @@ impl crate::render::Job for DocJob {
     }
     fn verifiable(&self) -> bool {
         true
+    }
+    fn pages_hint(&self) -> usize {
+        self.pages_hint
     }
 }
 
@@ -225,6 +231,7 @@ impl<'a> Planner<'a> {
             label: d.label.to_string(),
             subject: d.subject,
             attachments: d.attachments,
+            pages_hint: d.kind.typical_pages(),
         }
     }
 }

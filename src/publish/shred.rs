@@ -281,6 +281,8 @@ struct ListJob {
     id: String,
     path: String,
     context: Value,
+    /// Rows in both parts, for [`Job::pages_hint`].
+    rows: usize,
 }
 
 impl ListJob {
@@ -359,7 +361,8 @@ impl ListJob {
         context["stamp"]["short"] = json!(&version[..8]);
         context["stamp"]["as_of"] = json!(as_of);
         let path = format!("{}/gallringslista.pdf", audience_dir(unit, audience));
-        ListJob { id, path, context }
+        let rows = items.len() + items.iter().filter(|i| filled_in(i).is_some()).count();
+        ListJob { id, path, context, rows }
     }
 }
 
@@ -375,6 +378,9 @@ impl Job for ListJob {
     }
     fn attachments(&self) -> &[Arc<Vec<u8>>] {
         &[]
+    }
+    fn pages_hint(&self) -> usize {
+        1 + self.rows / 20
     }
 }
 

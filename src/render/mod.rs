@@ -41,6 +41,13 @@ pub trait Job: Sync {
     fn verifiable(&self) -> bool {
         false
     }
+    /// About how many pages the document will have (the last version's count, or a typical
+    /// one for its kind). Batches are cut by pages as well as by documents: Typst holds a few
+    /// MB per page of a compile, so 25 twelve-page checklists in one compile would cost a
+    /// gigabyte.
+    fn pages_hint(&self) -> usize {
+        1
+    }
 }
 
 impl<J: Job + ?Sized> Job for &J {
@@ -58,6 +65,9 @@ impl<J: Job + ?Sized> Job for &J {
     }
     fn verifiable(&self) -> bool {
         (**self).verifiable()
+    }
+    fn pages_hint(&self) -> usize {
+        (**self).pages_hint()
     }
 }
 
@@ -255,13 +265,22 @@ pub fn batch_size() -> usize {
     std::env::var("RESERVPACK_RENDER_BATCH").ok().and_then(|v| v.trim().parse().ok()).filter(|&k| k >= 1).unwrap_or(25)
 }
 
-/// Consecutive runs of at most `k` jobs; a job with attachments is a run of its own.
+/// Consecutive runs of at most `k` jobs and about `k` pages ([`Job::pages_hint`]); a job
+/// with attachments is a run of its own.
 fn batches<J: Job>(jobs: &[J], k: usize) -> Vec<std::ops::Range<usize>> {
     let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut pages = 0;
     for (i, job) in jobs.iter().enumerate() {
+        let hint = job.pages_hint().max(1);
         match out.last_mut() {
-            Some(r) if r.len() < k && job.attachments().is_empty() && jobs[r.start].attachments().is_empty() => r.end = i + 1,
-            _ => out.push(i..i + 1),
+            Some(r) if r.len() < k && pages + hint <= k && job.attachments().is_empty() && jobs[r.start].attachments().is_empty() => {
+                r.end = i + 1;
+                pages += hint;
+            }
+            _ => {
+                out.push(i..i + 1);
+                pages = hint;
+            }
         }
     }
     out
@@ -358,4 +377,47 @@ fn describe(diags: &[typst::diag::SourceDiagnostic]) -> String {
 /// large stacks (the default 2 MiB overflows in Typst under load). Call once, early.
 pub fn init_thread_pool(threads: usize) {
     let _ = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).stack_size(32 << 20).build_global();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Hinted(usize, bool);
+
+    impl Job for Hinted {
+        fn id(&self) -> &str {
+            "x"
+        }
+        fn template(&self) -> &str {
+            "schema.typ"
+        }
+        fn context(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+            std::borrow::Cow::Owned(serde_json::Value::Null)
+        }
+        fn attachments(&self) -> &[Arc<Vec<u8>>] {
+            if self.1 { &ATTACHED[..] } else { &[] }
+        }
+        fn pages_hint(&self) -> usize {
+            self.0
+        }
+    }
+
+    static ATTACHED: std::sync::LazyLock<[Arc<Vec<u8>>; 1]> = std::sync::LazyLock::new(|| [Arc::new(vec![1])]);
+
+    #[test]
+    fn batches_are_cut_by_documents_and_by_pages() {
+        let jobs = |hints: &[usize]| hints.iter().map(|&h| Hinted(h, false)).collect::<Vec<_>>();
+        // Thirty one-page documents: 25, then 5.
+        assert_eq!(batches(&jobs(&[1; 30]), 25), vec![0..25, 25..30]);
+        // Twelve-page checklists: two to a compile (24 pages), never 25 of them (300 pages).
+        assert_eq!(batches(&jobs(&[12, 12, 12, 12, 12]), 25), vec![0..2, 2..4, 4..5]);
+        // A document longer than the budget goes alone; small ones fill up around it.
+        assert_eq!(batches(&jobs(&[1, 1, 30, 1, 24, 1]), 25), vec![0..2, 2..3, 3..5, 5..6]);
+        // One document per compile when asked.
+        assert_eq!(batches(&jobs(&[1, 1, 1]), 1), vec![0..1, 1..2, 2..3]);
+        // A document with attachments is always alone.
+        let mixed = vec![Hinted(1, false), Hinted(1, true), Hinted(1, false), Hinted(1, false)];
+        assert_eq!(batches(&mixed, 25), vec![0..1, 1..2, 2..4]);
+    }
 }
