@@ -153,7 +153,8 @@ pub struct PrintArgs {
     #[arg(long, value_name = "NAMN")]
     pub printer: Option<String>,
     /// Skriv bara ut ändringsbuntarna (nya och ändrade dokument sedan förra körningen) i
-    /// stället för hela packet.
+    /// stället för hela packet. Utan flaggan skapas först de hela buntar som saknas (nattens
+    /// körning skapar bara ändringsbuntarna).
     #[arg(long)]
     pub delta: bool,
     /// Skriv ut enhetschefens begränsade buntar (begransad/print/) – och bara dem – till
@@ -162,7 +163,8 @@ pub struct PrintArgs {
     /// skrivs bara allmänna buntar ut.
     #[arg(long)]
     pub begransad: bool,
-    /// Konfigurationsfilen (reservpack.toml) som anger skrivare_begransad.
+    /// Konfigurationsfilen (reservpack.toml) som anger skrivare_begransad, och mallkatalog
+    /// och publik_adress för de hela buntar som skapas.
     #[arg(long, value_name = "FIL")]
     pub config: Option<PathBuf>,
     /// Visa lp-kommandona utan att köra dem.

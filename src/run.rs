@@ -278,6 +278,46 @@ impl Engine {
         Ok(Renderer::with_fonts(self.fonts.clone(), templates, date)?.with_public_address(config.publik_adress.clone()))
     }
 
+    /// Builds the full print batches that `wanted` picks and the pack lacks, for the print
+    /// room (`reservpack print`, the web page): a run leaves them to be asked for
+    /// ([`batch::Full::OnDemand`]). Under the pack's lock, as a new generation that keeps
+    /// everything else; nothing is published when every picked batch is there already.
+    /// Returns `None` when no pack is published. `config` gives the templates and the QR
+    /// address, as for the run that made the pack.
+    pub fn build_full_batches(
+        &self,
+        out: &std::path::Path,
+        asked_by: &str,
+        config: &Config,
+        wanted: &dyn Fn(&str, Audience) -> bool,
+    ) -> Result<Option<crate::publish::batch::Summary>, RunError> {
+        use crate::publish::batch::{self, BatchKind};
+        let mut publisher = Publisher::open_as(out, asked_by)?;
+        let Some(manifest) = publisher.take_previous()? else { return Ok(None) };
+        let rows = match publisher.current_path(batch::PRINT_MANIFEST) {
+            Some(path) => batch::read_print_manifest(&path)?,
+            None => Vec::new(),
+        };
+        let date = manifest.generated_for.as_str();
+        let has_full = |unit: &str, audience: Audience| {
+            let path = batch::batch_path(unit, audience, BatchKind::Full, date);
+            rows.iter().any(|r| r.batch == path)
+        };
+        let missing = |unit: &str, audience: Audience| wanted(unit, audience) && !has_full(unit, audience);
+        if !manifest.documents.iter().any(|e| missing(&e.unit, e.audience)) {
+            return Ok(Some(batch::Summary {
+                rows: rows.into_iter().filter(|r| wanted(&r.unit, r.audience)).collect(),
+                ..Default::default()
+            }));
+        }
+        publisher.keep_all_except(&HashSet::from([batch::PRINT_MANIFEST.to_string()]))?;
+        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| anyhow::anyhow!("manifestets datum {date} går inte att läsa"))?;
+        let renderer = self.renderer(Templates::load(config.mallkatalog.as_deref())?, day, config)?;
+        let summary = batch::build_full(&publisher, &renderer, &manifest, &missing)?;
+        publisher.commit(&manifest)?;
+        Ok(Some(summary))
+    }
+
     /// The documents a whole-pack run of `request` would produce (ingest → privacy → plan),
     /// unrendered and unpublished, with a renderer for them (the benchmark's reference).
     /// Ids of protected persons are keyed with the config's key, or a throwaway one.
@@ -570,7 +610,16 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
     history::record(&publisher, shred.ended(), date)?;
     phase.done("gallringslistor");
     // - Print batches (issue 7).
-    crate::publish::batch::write(&publisher, &renderer, &manifest, &diff, &all_units, run_scope.units().as_ref())?;
+    // The nightly costs what changed: full batches are built when the print room asks.
+    crate::publish::batch::write(
+        &publisher,
+        &renderer,
+        &manifest,
+        &diff,
+        &all_units,
+        run_scope.units().as_ref(),
+        crate::publish::batch::Full::OnDemand,
+    )?;
     phase.done("utskriftsbuntar");
     if new_secret {
         crate::publish::secret::write(&packs, &secret)?;

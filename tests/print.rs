@@ -410,16 +410,46 @@ fn the_delta_batch_holds_only_new_and_changed_documents() {
         let cover = flat(&pages(&pdf)[0]);
         let word = if shred == 1 { "sida" } else { "sidor" };
         assert!(cover.contains(&format!("Att strimla {shred} {word} enligt gallringslistan")), "{cover}");
-        let full = rows.iter().find(|r| &r.unit == unit && &r.audience == audience && r.batch.contains("/full-")).unwrap();
-        assert!(flat(&pages(&out.path().join(&full.batch))[0]).contains(&format!("Att strimla {shred} {word}")));
+        // The run costs what changed: a changed unit's full batch is not built until asked for.
+        assert!(
+            !rows.iter().any(|r| &r.unit == unit && &r.audience == audience && r.batch.contains("/full-")),
+            "no full batch for {unit} {audience} until the print room asks"
+        );
     }
     // A unit with no change keeps its full batch byte for byte.
     for r in rows.iter().filter(|r| r.batch.contains("/full-")) {
-        if !changed.contains_key(&(r.unit.clone(), r.audience.clone())) {
-            let b = full_before.iter().find(|b| b.batch == r.batch).unwrap();
-            assert_eq!(r.sha256, b.sha256, "{} unchanged", r.batch);
-        }
+        assert!(!changed.contains_key(&(r.unit.clone(), r.audience.clone())));
+        let b = full_before.iter().find(|b| b.batch == r.batch).unwrap();
+        assert_eq!(r.sha256, b.sha256, "{} unchanged", r.batch);
     }
+    // `print` builds the missing full batches first (the staff's; the restricted ones with
+    // --begransad), with every current document and the same shred count on the cover.
+    let o_str = out.path().to_str().unwrap();
+    let o = bin().args(["print", "--out", o_str, "--printer", "Utskriftsrum-1", "--dry-run"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("Skapade"), "{}", text(&o));
+    let built = print_manifest(out.path());
+    for ((unit, audience), docs) in changed.iter().filter(|((_, a), _)| a == "personal") {
+        let full = built.iter().find(|r| &r.unit == unit && &r.audience == audience && r.batch.contains("/full-")).expect("built");
+        let pdf = out.path().join(&full.batch);
+        assert!(qpdf(&["--check"], &pdf).status.success());
+        let current = after.iter().filter(|d| d["unit"] == unit.as_str() && d["audience"] == audience.as_str()).count();
+        assert_eq!(full.documents, current, "every current document of {unit}");
+        assert_eq!(sha256_file(&pdf), full.sha256);
+        let shred: usize =
+            docs.iter().filter_map(|d| old.get(d["id"].as_str().unwrap())).map(|o| o["pages"].as_u64().unwrap() as usize).sum();
+        let word = if shred == 1 { "sida" } else { "sidor" };
+        let cover = flat(&pages(&pdf)[0]);
+        assert!(cover.contains(&format!("Att strimla {shred} {word}")), "{cover}");
+        assert!(text(&o).contains(&full.batch), "print sends the batch it built: {}", text(&o));
+    }
+    // The rest of the print manifest is as the run left it.
+    for r in &rows {
+        assert!(built.iter().any(|b| b.batch == r.batch && b.sha256 == r.sha256), "{} kept", r.batch);
+    }
+    // Asked again, nothing is built: the pack is not republished.
+    let o = bin().args(["print", "--out", o_str, "--printer", "Utskriftsrum-1", "--dry-run"]).output().unwrap();
+    assert!(!text(&o).contains("Skapade"), "{}", text(&o));
 }
 
 #[test]

@@ -303,3 +303,41 @@ fn zip_names(bytes: &[u8]) -> Vec<String> {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect()
 }
+
+#[test]
+fn the_enhetschef_builds_the_whole_batch_the_nightly_run_left_out() {
+    let p = pack();
+    // The next night: a run builds the changes only (issue 18).
+    let next = ["--date", "2026-11-25"];
+    let o =
+        common::run(&["generate", "--input", p.input.path().to_str().unwrap(), "--out", p.out.path().to_str().unwrap(), next[0], next[1]]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+    let full = |unit: &str| common::print_rows(p.out.path()).into_iter().filter(|r| r.0.contains("/full-") && r.1 == unit).count();
+    assert_eq!(full(UNIT), 0, "the nightly run builds no full batch");
+    let server = Server::start(p.input.path(), p.out.path());
+
+    // Staff read that it is built when asked for, and cannot build it.
+    let staff = server.login(STAFF);
+    let page = server.get(&format!("/enhet/{UNIT}"), Some(&staff));
+    assert!(page.body_text().contains("skapas när den behövs") && !page.body_text().contains("Skapa hela pärmen"), "{}", page.body_text());
+    let csrf = page.field("csrf").unwrap_or_default();
+    assert_eq!(server.post(&format!("/enhet/{UNIT}/hela-bunten"), Some(&staff), &format!("csrf={csrf}")).status, 403);
+
+    // The enhetschef builds it: not without the form's token, then with it.
+    let chief = server.login(CHIEF);
+    let page = server.get(&format!("/enhet/{UNIT}"), Some(&chief));
+    assert!(page.body_text().contains("Skapa hela pärmen för utskrift"), "{}", page.body_text());
+    let csrf = page.field("csrf").unwrap();
+    assert_ne!(server.post(&format!("/enhet/{UNIT}/hela-bunten"), Some(&chief), "csrf=fel").status, 303);
+    assert_eq!(full(UNIT), 0);
+    let r = server.post(&format!("/enhet/{UNIT}/hela-bunten"), Some(&chief), &format!("csrf={csrf}"));
+    assert_eq!(r.status, 303, "{}", r.body_text());
+    assert_eq!(full(UNIT), 2, "the staff's and the enhetschef's full batch of {UNIT}");
+    assert_eq!(full(OTHER_UNIT), 0, "only her unit's");
+    let page = server.get(&format!("/enhet/{UNIT}"), Some(&chief)).body_text();
+    assert!(page.contains("Hela pärmen, 2026-11-25") && !page.contains("Skapa hela pärmen"), "{page}");
+    let link = links(&page, "/fil/").into_iter().find(|l| l.contains("/full-2026-11-25.pdf") && !l.contains("begransad")).unwrap();
+    let pdf = server.get(&link, Some(&chief));
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with(b"%PDF"));
+}

@@ -2,7 +2,9 @@
 //!
 //! Reads `out/print-manifest.csv`, picks the full batches (or, with `--delta`, the delta
 //! batches) of every unit or of `--unit`, checks each file against its sha256 in the print
-//! manifest, and sends each as one duplex job. The printer: `--printer`, else the environment
+//! manifest, and sends each as one duplex job. A run builds delta batches only
+//! ([`reservpack::publish::batch::Full`]): the full batches are built here first, where the
+//! pack has none yet. The printer: `--printer`, else the environment
 //! variable `RESERVPACK_PRINTER`, else lp's default destination. `--dry-run` prints the `lp`
 //! commands, one per batch, and sends nothing. Holds the output directory's lock while it
 //! sends (so a run cannot replace the pack halfway); job titles hold no person data.
@@ -38,12 +40,35 @@ pub fn run(args: cli::PrintArgs) -> anyhow::Result<u8> {
         eprintln!("fel: {} finns inte – kör reservpack generate först", manifest_path.display());
         return Ok(EXIT_FAILED);
     }
+    // A run builds delta batches only; the full ones are made here when first asked for
+    // (FORMATS.md), under the pack's lock, as a new generation.
+    if !args.delta {
+        let config = match &args.config {
+            Some(path) => reservpack::config::Config::load(Some(path), Path::new("."))?,
+            None => reservpack::config::Config::default(),
+        };
+        let audience = if args.begransad { Audience::Enhetschef } else { Audience::Personal };
+        let wanted = |unit: &str, a: Audience| a == audience && args.unit.as_ref().is_none_or(|u| u == unit);
+        let engine = reservpack::Engine::new();
+        if let Some(summary) = engine.build_full_batches(&args.out, "reservpack print", &config, &wanted).map_err(|e| e.into_anyhow())?
+            && summary.built > 0
+        {
+            eprintln!("Skapade {} hela utskriftsbuntar på {:.1} s.", summary.built, summary.seconds);
+        }
+    }
     // Hold the lock while sending, so the pack is not switched under lp (not for a dry run).
     let _lock = if args.dry_run { None } else { Some(Publisher::lock_as(&args.out, "reservpack print")?) };
     let manifest_path = published_file(&args.out, PRINT_MANIFEST)?;
     let rows = read_print_manifest(&manifest_path).map_err(|e| anyhow::anyhow!("{}: {e}", manifest_path.display()))?;
+    let known_unit = |u: &str| {
+        rows.iter().any(|r| r.unit == u)
+            || published_file(&args.out, "manifest.json")
+                .ok()
+                .and_then(|p| reservpack::publish::read_manifest(&p).ok())
+                .is_some_and(|m| m.documents.iter().any(|e| e.unit == u))
+    };
     if let Some(u) = &args.unit
-        && !rows.iter().any(|r| &r.unit == u)
+        && !known_unit(u)
     {
         eprintln!("fel: enheten {u} har inga utskriftsbuntar i {}", manifest_path.display());
         return Ok(EXIT_USAGE);

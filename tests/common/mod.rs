@@ -601,3 +601,16 @@ pub fn luhn_digit(nine: &str) -> u32 {
         .sum();
     (10 - sum % 10) % 10
 }
+
+/// The published print manifest's rows: (batch, unit, audience).
+pub fn print_rows(out: &Path) -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(out.join("print-manifest.csv")).unwrap_or_default();
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            (f.len() >= 3).then(|| (f[0].to_string(), f[1].to_string(), f[2].to_string()))
+        })
+        .collect()
+}

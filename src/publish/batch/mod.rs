@@ -115,6 +115,18 @@ pub struct Summary {
     pub seconds: f64,
 }
 
+/// Which full batches a call builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Full {
+    /// Every full batch whose documents changed is built (the others carried over): when the
+    /// print room asks for the whole pack ([`build_full`]: `reservpack print`, the web page).
+    Build,
+    /// None is built: a run costs what changed. A full batch whose inputs are unchanged is
+    /// carried over; the others are left out of the new generation until asked for. A first
+    /// run's delta batch holds every document and is the full batch too (one file, two names).
+    OnDemand,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
     #[error("utskriftsbunt {batch}: {source}")]
@@ -197,6 +209,7 @@ pub fn write(
     diff: &Diff,
     units: &[Unit],
     scope: Option<&std::collections::HashSet<String>>,
+    full: Full,
 ) -> Result<Summary, BatchError> {
     let started = Instant::now();
     let date = manifest.generated_for.as_str();
@@ -224,6 +237,67 @@ pub fn write(
         .collect();
 
     tracing::info!("utskriftsbuntar: {} enheter och målgrupper", specs.len());
+    build(publisher, renderer, date, full, &specs, Vec::new(), started)
+}
+
+/// Builds the full batches of the units and audiences `wanted` picks, for the print room,
+/// into the publisher's new generation (which keeps everything else of the published one,
+/// [`Publisher::keep_all_except`]), and writes `print-manifest.csv` with every other
+/// published row unchanged. A full batch that is already there for the same documents is
+/// carried over. Unit names are read from the manifest (the subject of the unit's lists).
+pub fn build_full(
+    publisher: &Publisher,
+    renderer: &Renderer,
+    manifest: &Manifest,
+    wanted: &dyn Fn(&str, Audience) -> bool,
+) -> Result<Summary, BatchError> {
+    let started = Instant::now();
+    let date = manifest.generated_for.as_str();
+    let mut groups: BTreeMap<(&str, Audience), Vec<&Entry>> = BTreeMap::new();
+    for e in manifest.documents.iter().filter(|e| current(e, date) && wanted(&e.unit, e.audience)) {
+        groups.entry((e.unit.as_str(), e.audience)).or_default().push(e);
+    }
+    let names: HashMap<&str, String> = groups
+        .keys()
+        .map(|(unit, _)| {
+            let own: Vec<Entry> = manifest.documents.iter().filter(|e| e.unit == *unit).cloned().collect();
+            (*unit, crate::export::layout::unit_name(&own, unit))
+        })
+        .collect();
+    let specs: Vec<Spec> = groups
+        .into_iter()
+        .map(|((unit, audience), full)| Spec {
+            unit,
+            unit_name: names.get(unit).map_or(unit, String::as_str),
+            audience,
+            full,
+            delta: Vec::new(),
+            shred: listed_shred_pages(publisher, unit, audience).unwrap_or(0),
+            // Its published delta batch stays as it is.
+            in_scope: false,
+        })
+        .collect();
+    let chosen: std::collections::HashSet<(&str, Audience)> = specs.iter().map(|s| (s.unit, s.audience)).collect();
+    // Every other published batch stays (it is kept with the rest of the generation).
+    let others: Vec<BatchRow> = read_previous_rows(publisher)
+        .into_values()
+        .filter(|r| !chosen.contains(&(r.unit.as_str(), r.audience)) && publisher.staged_file(&r.batch).is_some())
+        .collect();
+    tracing::info!("hela utskriftsbuntar: {} enheter och målgrupper", specs.len());
+    build(publisher, renderer, date, Full::Build, &specs, others, started)
+}
+
+/// Builds (or carries over) the batches of `specs` on the batch threads, adds `others`,
+/// and writes the print manifest.
+fn build(
+    publisher: &Publisher,
+    renderer: &Renderer,
+    date: &str,
+    full: Full,
+    specs: &[Spec],
+    others: Vec<BatchRow>,
+    started: Instant,
+) -> Result<Summary, BatchError> {
     let previous = read_previous_rows(publisher);
     let ctx = Context {
         publisher,
@@ -234,6 +308,7 @@ pub fn write(
         previous,
         blank: std::sync::OnceLock::new(),
         timings: Timings::default(),
+        full,
     };
 
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4).min(specs.len().max(1));
@@ -262,6 +337,8 @@ pub fn write(
     typst::comemo::evict(0);
 
     let mut summary = Summary::default();
+    summary.kept += others.len();
+    summary.rows.extend(others);
     for r in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
         for (row, kept) in r.expect("every spec was taken by a worker")? {
             if kept {
@@ -272,6 +349,7 @@ pub fn write(
             summary.rows.push(row);
         }
     }
+    summary.rows.sort_by(|a, b| (&a.unit, a.audience, kind_of_path(&a.batch)).cmp(&(&b.unit, b.audience, kind_of_path(&b.batch))));
     let csv = print_manifest_csv(&summary.rows);
     publisher.write(PRINT_MANIFEST, &csv).map_err(|source| BatchError::Io { path: PRINT_MANIFEST.into(), source })?;
     summary.seconds = started.elapsed().as_secs_f64();
@@ -414,6 +492,7 @@ struct Context<'a> {
     previous: HashMap<String, BatchRow>,
     blank: std::sync::OnceLock<Result<Piece, String>>,
     timings: Timings,
+    full: Full,
 }
 
 impl Context<'_> {
@@ -463,6 +542,10 @@ impl Context<'_> {
         // A first run's delta holds every document: then it is the full batch (one file, two
         // names; the cover says so), not a second copy of a unit's whole pack.
         let shared = full.is_some() && delta.is_some() && sorted_ids(&spec.full) == sorted_ids(&spec.delta);
+        // Asked for only (a run's own full batches are left out, unless it is the delta).
+        if self.full == Full::OnDemand && !shared {
+            full = None;
+        }
         // Documents of the delta batch, read while the full batch is written, kept for it.
         let mut kept: HashMap<&str, Piece> = HashMap::new();
         if let Some((path, fingerprint)) = &full {

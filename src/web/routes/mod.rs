@@ -27,6 +27,7 @@ pub fn router(app: Shared) -> Router {
         .route("/logga-in", get(login::form).post(login::submit))
         .route("/logga-ut", post(login::logout))
         .route("/enhet/{unit}", get(unit::page))
+        .route("/enhet/{unit}/hela-bunten", post(unit::build_full))
         .route("/enhet/{unit}/personer", get(persons::list))
         .route("/enhet/{unit}/person/{key}", get(persons::person))
         .route("/enhet/{unit}/person/{key}/skapa-om", post(regenerate::start))

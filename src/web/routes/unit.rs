@@ -1,9 +1,11 @@
 //! `/enhet/{unit}`: whether the unit's pack is current, its problems and warnings, counts,
-//! and its print batches.
+//! and its print batches; "Skapa hela pärmen för utskrift" builds the unit's full batches,
+//! which the nightly run leaves to be asked for.
 
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use crate::diag::Severity;
@@ -62,6 +64,12 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
             sheets: b.sheets,
         })
         .collect();
+    // The nightly run builds the changes only; the whole pack's batch is built when asked for.
+    let full_missing = [Audience::Personal, Audience::Enhetschef].into_iter().any(|a| {
+        v.sees(&unit, a)
+            && pack.documents(&unit, |x| x == a).next().is_some()
+            && !pack.batches.iter().any(|b| b.unit == unit && b.audience == a && batch_name(&b.batch).starts_with("Hela"))
+    });
     // Messages about this unit (file-level ones too); restricted ones only to whom may see them.
     let diags = app.diagnostics();
     let checked = diags.is_some();
@@ -86,7 +94,7 @@ pub async fn page(State(app): State<Shared>, Path(unit): Path<String>, v: Viewer
         "unit.html",
         minijinja::context! {
             current => generated_for >= tomorrow, generated_for, tomorrow, published_at => pack.published_at,
-            last_run, documents, pages, restricted_documents, batches, checked, problems, warnings,
+            last_run, documents, pages, restricted_documents, batches, full_missing, checked, problems, warnings,
             manages => v.manages(&unit),
             ..super::frame(&v, Some(&unit))
         },
@@ -100,5 +108,48 @@ fn batch_name(path: &str) -> String {
         Some(("full", day)) => format!("Hela pärmen, {day}"),
         Some(("delta", day)) => format!("Nya och ändrade dokument, {day}"),
         _ => file.to_string(),
+    }
+}
+
+/// Builds the unit's missing full batches (the staff's, and the enhetschef's for whom may
+/// see them), under the pack's lock like any run, then shows the unit page again.
+pub async fn build_full(
+    State(app): State<Shared>,
+    Path(unit): Path<String>,
+    v: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if !v.manages(&unit) {
+        return forbidden();
+    }
+    let csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    if let Err(r) = v.check_csrf(csrf) {
+        return *r;
+    }
+    let back = format!("/enhet/{unit}");
+    let restricted = v.sees(&unit, Audience::Enhetschef);
+    let worker = app.clone();
+    let who = format!("webbsidan ({})", v.name);
+    let u = unit.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let config = crate::config::Config::load(worker.options.config.as_deref(), &worker.options.input)?;
+        let wanted = |x: &str, a: Audience| x == u && (a == Audience::Personal || restricted);
+        worker.engine.build_full_batches(&worker.options.out, &who, &config, &wanted).map_err(|e| e.into_anyhow())
+    })
+    .await;
+    match built {
+        Ok(Ok(_)) => Redirect::to(&back).into_response(),
+        Ok(Err(e))
+            if e.downcast_ref::<crate::publish::PublishError>()
+                .is_some_and(|p| matches!(p, crate::publish::PublishError::Locked { .. })) =>
+        {
+            app.views.message(StatusCode::CONFLICT, "En körning pågår", "En körning pågår – försök igen om en stund.", &back)
+        }
+        _ => app.views.message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Kunde inte skapa bunten",
+            "Hela pärmen kunde inte skapas. Försök igen, eller be den som kör reservpack att köra reservpack print.",
+            &back,
+        ),
     }
 }
