@@ -185,7 +185,10 @@ fn the_egenkontroll_does_not_change_from_night_to_night() {
     assert!(t.contains("Pappersscheman, ett per medarbetare och dag"), "{t}");
     assert!(!t.contains("2026-11-25 ") || !t.contains("Pappersschema "), "no per-day schedule rows");
 
-    // The day's schedules are on the cover of the unit's full batch.
+    // The day's schedules are on the cover of the unit's full batch (built when the print
+    // room asks for it: the nightly run builds the changes only).
+    let o = run(&["print", "--out", out.path().to_str().unwrap(), "--printer", "Utskriftsrum-1", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let rows = read_csv(&out.path().join("print-manifest.csv"));
     let full = rows.iter().find(|r| r["unit"] == UNIT && r["audience"] == "personal" && r["batch"].contains("full")).unwrap();
     let cover = flat(&pages(&out.path().join(&full["batch"]))[0]);
