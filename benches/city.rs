@@ -28,6 +28,10 @@ use reservpack::{Engine, Request};
 
 const DATE: &str = "2026-11-24";
 
+/// The same allocator as the binary (`src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn peak_rss_self_mb() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own.

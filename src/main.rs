@@ -14,6 +14,12 @@ use reservpack::publish::PublishError;
 
 use cli::{Cli, Command};
 
+/// mimalloc instead of the system allocator: Typst allocates and frees small objects by the
+/// million, and glibc's malloc took about 17 % of a city nightly's CPU (perf); it also gives
+/// memory back to the system instead of holding the peak.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use commands::{EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE};
 
 fn main() -> ExitCode {
