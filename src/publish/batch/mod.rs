@@ -1,6 +1,8 @@
 //! Print batches (issue 7): one PDF per unit and audience, in filing order, for the print
 //! room — a *full* batch (every current document) and a *delta* batch (only the documents
 //! this run made new or changed) — and `print-manifest.csv`, one row per batch.
+//! A run ([`write`]) builds the delta batches; the full ones are built when the print room
+//! asks for them ([`build_full`], issue 18), so that a nightly run costs what changed.
 //!
 //! A batch is: a cover sheet (its first sheet: the cover page and a blank back), then the
 //! documents in filing order ([`order`]). Every document starts on a front side (an odd
