@@ -299,12 +299,12 @@ impl Engine {
             None => Vec::new(),
         };
         let date = manifest.generated_for.as_str();
-        let has_full = |unit: &str, audience: Audience| {
-            let path = batch::batch_path(unit, audience, BatchKind::Full, date);
-            rows.iter().any(|r| r.batch == path)
+        let built: HashSet<&str> = rows.iter().map(|r| r.batch.as_str()).collect();
+        let missing = |unit: &str, audience: Audience| {
+            wanted(unit, audience) && !built.contains(batch::batch_path(unit, audience, BatchKind::Full, date).as_str())
         };
-        let missing = |unit: &str, audience: Audience| wanted(unit, audience) && !has_full(unit, audience);
-        if !manifest.documents.iter().any(|e| missing(&e.unit, e.audience)) {
+        let groups: HashSet<(&str, Audience)> = manifest.documents.iter().map(|e| (e.unit.as_str(), e.audience)).collect();
+        if !groups.iter().any(|&(unit, audience)| missing(unit, audience)) {
             return Ok(Some(batch::Summary {
                 rows: rows.into_iter().filter(|r| wanted(&r.unit, r.audience)).collect(),
                 ..Default::default()

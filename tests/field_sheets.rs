@@ -224,17 +224,7 @@ fn field_sheets_stay_the_same_next_night_and_through_a_persons_run() {
     let visits = read_csv(&input.path().join("besok.csv"));
     let someone = visits.iter().find(|v| v["insatser"].contains("Läkemedelsöverlämning")).unwrap()["person_id"].clone();
     assert!(persons.iter().any(|p| p["person_id"] == someone));
-    let o = run(&[
-        "generate",
-        "--input",
-        input.path().to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--date",
-        NEXT_DAY,
-        "--person",
-        &someone,
-    ]);
+    let o = generate_on(input.path(), out.path(), NEXT_DAY, &["--person", &someone]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(versions(out.path()), first, "a person's run neither drops nor changes a signeringslista");
 

@@ -147,11 +147,6 @@ fn the_stamp_tells_printing_and_export_time_without_changing_versions() {
     assert!(seen_new);
 }
 
-/// `generate` for another service day than DATE.
-fn generate_on(input: &Path, out: &Path, date: &str) -> std::process::Output {
-    run(&["generate", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--date", date])
-}
-
 fn ok(o: &std::process::Output) {
     assert_eq!(o.status.code(), Some(0), "{}", text(o));
 }
@@ -171,9 +166,9 @@ fn checklists(out: &Path) -> Vec<(String, Vec<u8>)> {
 fn the_egenkontroll_does_not_change_from_night_to_night() {
     let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    ok(&generate_on(input.path(), out.path(), "2026-11-24"));
+    ok(&generate_on(input.path(), out.path(), "2026-11-24", &[]));
     let first = checklists(out.path());
-    ok(&generate_on(input.path(), out.path(), "2026-11-25"));
+    ok(&generate_on(input.path(), out.path(), "2026-11-25", &[]));
     let second = checklists(out.path());
     assert!(!first.is_empty());
     assert!(first == second, "the egenkontroll changed between two nights");
@@ -202,8 +197,8 @@ fn the_egenkontroll_does_not_change_from_night_to_night() {
 fn the_gallringslista_has_two_parts() {
     let input = demo_copy();
     let out = tempfile::tempdir().unwrap();
-    ok(&generate_on(input.path(), out.path(), "2026-11-24"));
-    ok(&generate_on(input.path(), out.path(), "2026-11-25"));
+    ok(&generate_on(input.path(), out.path(), "2026-11-24", &[]));
+    ok(&generate_on(input.path(), out.path(), "2026-11-25", &[]));
     let csv = read_csv(&out.path().join(UNIT).join("gallringslista.csv"));
     let schedules: Vec<_> = csv.iter().filter(|r| r["kind"] == "schema").collect();
     assert!(!schedules.is_empty(), "yesterday's schedules are due: {csv:?}");
@@ -371,19 +366,7 @@ fn every_page_has_a_qr_code_that_matches_its_footer_and_verify_reads_it() {
     std::fs::write(&config, "publik_adress = \"https://reservpack.exempelkommun.se/\"\n").unwrap();
     let fresh = tempfile::tempdir().unwrap();
     let person = plans[0]["person_id"].as_str().unwrap().to_string();
-    let o = run(&[
-        "generate",
-        "--input",
-        input.path().to_str().unwrap(),
-        "--out",
-        fresh.path().to_str().unwrap(),
-        "--date",
-        DATE,
-        "--person",
-        &person,
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let o = generate(input.path(), fresh.path(), &["--person", &person, "--config", config.to_str().unwrap()]);
     ok(&o);
     let d = documents(fresh.path()).into_iter().find(|d| d["kind"] == "genomforandeplan").unwrap();
     let (id, short) = (d["id"].as_str().unwrap(), &d["version"].as_str().unwrap()[..8]);

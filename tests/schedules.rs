@@ -177,21 +177,8 @@ fn a_run_before_easter_covers_the_holidays_and_not_the_next_working_day() {
     let expected: Vec<String> = (25..=29).map(|d| format!("2027-03-{d}")).collect();
 
     let out = tempfile::tempdir().unwrap();
-    let args = |date: &str| {
-        [
-            "generate",
-            "--input",
-            input.path().to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-            "--date",
-            date,
-            "--data-as-of",
-            "2027-03-24 18:00",
-        ]
-        .map(String::from)
-    };
-    let o = bin().args(args("2027-03-25")).output().unwrap();
+    let run_on = |date: &str| generate_on(input.path(), out.path(), date, &["--data-as-of", "2027-03-24 18:00"]);
+    let o = run_on("2027-03-25");
     assert!(o.status.code().is_some_and(|c| c == 0 || c == 3), "generate: {}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -215,7 +202,7 @@ fn a_run_before_easter_covers_the_holidays_and_not_the_next_working_day() {
     assert_eq!(documents(out.path()).iter().filter(|d| d["kind"] == "schema").count(), want);
 
     // Tuesday the 30th, a working day: only that day; the holiday sheets stay.
-    let o = bin().args(args("2027-03-30")).output().unwrap();
+    let o = run_on("2027-03-30");
     assert!(o.status.code().is_some_and(|c| c == 0 || c == 3), "generate: {}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("för 1 dag: tis 2027-03-30."));
     let mut all = expected.clone();

@@ -42,7 +42,12 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 pub fn generate(input: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["generate", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--date", DATE];
+    generate_on(input, out, DATE, extra)
+}
+
+/// `generate` for the service day `date`, with `extra` arguments.
+pub fn generate_on(input: &Path, out: &Path, date: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["generate", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--date", date];
     args.extend_from_slice(extra);
     run(&args)
 }
