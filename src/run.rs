@@ -799,9 +799,9 @@ impl RunScope {
         match &self.kind {
             ScopeKind::All => true,
             ScopeKind::Unit(u) => &job.unit == u,
-            // Only the person's own documents. The unit's egenkontroll (a checklist of every
-            // document's version, for the quarterly check, tens of pages) is renewed by the
-            // next run for the unit or the pack, not printed again for each person's update.
+            // Only the person's own documents. The unit's egenkontroll names a person's
+            // folder, not its versions, so a person's update leaves it as it is (a new person
+            // or a removed one is the next unit or pack run's to list).
             // The signeringslista is made from the planned visits, which a person's run does
             // not read: it is carried over as published (the next unit or pack run renews it).
             ScopeKind::Person { id, .. } => job.person.as_deref() == Some(id.as_str()) && !from_visits(job.kind),

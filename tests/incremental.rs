@@ -137,24 +137,23 @@ fn a_new_plan_version_supersedes_exactly_that_plan_and_is_on_the_shred_list() {
     let after = by_id(out.path());
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>(), "no document comes or goes");
     let changed = changed(&before, &after);
-    // The person's genomförandeplan, the contents sheet of their folder and the unit's
-    // egenkontroll, which list every document's version — nothing else.
+    // The person's genomförandeplan and the contents sheet of their folder, which lists its
+    // documents' versions — nothing else: the unit's egenkontroll names the folder, not the
+    // versions in it, so it stays.
     let plan_id: Vec<&String> = changed.iter().filter(|id| after[*id]["kind"] == "genomforandeplan").collect();
     assert_eq!(plan_id.len(), 1, "exactly one genomförandeplan is new: {changed:?}");
     let plan_id = plan_id[0].clone();
     for id in &changed {
         let d = &after[id];
         assert!(
-            d["kind"] == "genomforandeplan"
-                || (d["kind"] == "innehall" && d["person"] == after[&plan_id]["person"])
-                || (d["kind"] == "egenkontroll" && d["unit"] == UNIT),
+            d["kind"] == "genomforandeplan" || (d["kind"] == "innehall" && d["person"] == after[&plan_id]["person"]),
             "{id} ({}) changed",
             d["kind"]
         );
     }
     let person = after[&plan_id]["person"].clone();
     assert!(person.is_string());
-    assert!(text(&o).contains("3 nya eller ändrade"), "{}", text(&o));
+    assert!(text(&o).contains("2 nya eller ändrade"), "{}", text(&o));
 
     // The gallringslista names the old version and nothing else of that person (but the
     // folder's contents sheet, which lists the plan's version).
@@ -172,10 +171,7 @@ fn a_new_plan_version_supersedes_exactly_that_plan_and_is_on_the_shred_list() {
     assert_eq!(row["subject"], before[&plan_id]["subject"].as_str().unwrap());
     assert_eq!(row["pages"], before[&plan_id]["pages"].to_string());
     for r in &rows {
-        assert!(
-            r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "egenkontroll" || r["kind"] == "innehall"),
-            "unexpected row {r:?}"
-        );
+        assert!(r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "innehall"), "unexpected row {r:?}");
     }
     // The PDF says the same, with the stamp.
     let pdf = out.path().join(UNIT).join("gallringslista.pdf");
@@ -267,15 +263,14 @@ fn one_person_is_regenerated_alone_and_merged_into_the_pack() {
     assert!(rows.iter().any(|r| r["id"] == plan_id));
     assert!(rows.iter().all(|r| r["reason"] == "ny_version" && (r["id"] == plan_id || r["kind"] == "innehall")));
 
-    // A full run afterwards agrees with the person's run (same versions); it renews only
-    // the unit's egenkontroll, which lists the plan's new version.
+    // A full run afterwards agrees with the person's run entirely: the unit's egenkontroll
+    // names the person's folder, not the plan's version, so nothing is renewed.
     let o = generate(input.path(), out.path(), &[]);
     ok(&o);
-    assert!(text(&o).contains("(1 nya eller ändrade"), "{}", text(&o));
+    assert!(text(&o).contains("(0 nya eller ändrade"), "{}", text(&o));
     let full = by_id(out.path());
     let renewed = changed_ids(&after, &full);
-    assert_eq!(renewed.len(), 1, "{renewed:?}");
-    assert!(renewed.iter().all(|id| full[id]["kind"] == "egenkontroll" && full[id]["unit"] == UNIT), "{renewed:?}");
+    assert!(renewed.is_empty(), "{renewed:?}");
     // And a unit's run, too.
     let o = generate(input.path(), out.path(), &["--unit", UNIT]);
     ok(&o);

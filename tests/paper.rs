@@ -179,6 +179,8 @@ fn the_egenkontroll_does_not_change_from_night_to_night() {
     let t = flat(&raw_text(&out.path().join(eg["path"].as_str().unwrap())));
     assert!(t.contains("Pappersscheman, ett per medarbetare och dag"), "{t}");
     assert!(!t.contains("2026-11-25 ") || !t.contains("Pappersschema "), "no per-day schedule rows");
+    // A person's folder is one row, checked against its contents sheet: no plan version.
+    assert!(t.contains("enligt innehållsförteckningen") && t.contains("se akten"), "{t}");
 
     // The day's schedules are on the cover of the unit's full batch (built when the print
     // room asks for it: the nightly run builds the changes only).

@@ -7,6 +7,8 @@
 //! `enhetschef`, under `begransad/`) lists the restricted documents and the warnings meant
 //! for the enhetschef. Planned last, from every other job of the run.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Value, json};
 
 use super::storage::{STORAGE_BINDER, STORAGE_MANAGER_CABINET};
@@ -91,12 +93,48 @@ fn dated_rule(kind: DocKind) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// The rows of a checklist: every undated document, and one row per kind of dated document.
-fn rows(listed: &[&DocJob]) -> Vec<Value> {
+/// One row for a person's whole folder: the folder has a contents sheet (`innehall`) that
+/// lists each of its documents with version and gallring, so the checklist names the folder
+/// and its contents sheet, not the versions. A new plan version then changes the folder and
+/// its contents sheet, not the unit's checklist of tens of pages.
+fn folder_row(contents: &DocJob, documents: usize) -> Value {
+    json!({
+        "label": format!("Akten, {documents} dokument enligt innehållsförteckningen"),
+        "subject": contents.subject,
+        "id": contents.id,
+        "version": "se akten",
+        "storage": contents.storage,
+        "gallring": "Enligt innehållsförteckningen; inaktuella versioner strimlas",
+    })
+}
+
+/// The rows of a checklist: every undated document (a person's folder as one row, see
+/// [`folder_row`]), and one row per kind of dated document.
+fn rows<'a>(listed: &[&'a DocJob]) -> Vec<Value> {
+    // Folders with a contents sheet, by person and place, and how many undated documents
+    // each holds (the sheet included).
+    let folders: HashMap<(&str, &str), &DocJob> = listed
+        .iter()
+        .filter(|j| j.kind == DocKind::Innehall)
+        .filter_map(|j| Some(((j.person.as_deref()?, j.storage.as_str()), *j)))
+        .collect();
+    let folder_of = |j: &'a DocJob| -> Option<(&'a str, &'a str)> {
+        let key = (j.person.as_deref()?, j.storage.as_str());
+        (j.date.is_none() && folders.contains_key(&key)).then_some(key)
+    };
+    let mut sizes: HashMap<(&str, &str), usize> = HashMap::new();
+    for key in listed.iter().filter_map(|j| folder_of(j)) {
+        *sizes.entry(key).or_default() += 1;
+    }
     let mut out: Vec<Value> = Vec::new();
+    let mut done: HashSet<(&str, &str)> = HashSet::new();
     let mut kinds: Vec<DocKind> = Vec::new();
     for j in listed {
-        if j.date.is_none() {
+        if let Some(key) = folder_of(j) {
+            if done.insert(key) {
+                out.push(folder_row(folders[&key], sizes[&key]));
+            }
+        } else if j.date.is_none() {
             out.push(row(j));
         } else if !kinds.contains(&j.kind) {
             kinds.push(j.kind);

@@ -167,7 +167,7 @@ impl DocKind {
     pub const fn typical_pages(self) -> usize {
         match self {
             DocKind::PlaneradeBesok => 25,
-            DocKind::Egenkontroll => 14,
+            DocKind::Egenkontroll => 6,
             DocKind::Timecare => 6,
             DocKind::AktSkyddad => 5,
             DocKind::Blankett | DocKind::TelefonlistaPrivat | DocKind::Telefonlista | DocKind::Nyckellista => 2,
