@@ -16,6 +16,9 @@
 //! `RESERVPACK_BENCH_SCALE=unit` runs the same on the smaller `unit` fixtures.
 //! `RESERVPACK_BENCH_REFERENCE=DIR` only measures the reference (step 3) on the fixtures in
 //! DIR, median of 3, and prints one line (`./scripts/bench.sh` calls it so).
+//! `RESERVPACK_BENCH_KINDS=DIR` renders, per kind of the nightly run, up to 600 pages of the
+//! fixtures in DIR (as the run does: batch + split, 2 threads) and prints pages/s per kind;
+//! `RESERVPACK_BENCH_CONFIG=FILE` runs it with that config (e.g. a template directory).
 
 use std::path::Path;
 use std::process::Command;
@@ -40,6 +43,9 @@ fn peak_rss_self_mb() -> f64 {
 }
 
 fn main() {
+    if let Ok(input) = std::env::var("RESERVPACK_BENCH_KINDS") {
+        return per_kind(Path::new(&input));
+    }
     if let Ok(input) = std::env::var("RESERVPACK_BENCH_REFERENCE") {
         return reference_only(Path::new(&input));
     }
@@ -126,6 +132,38 @@ fn reference_only(input: &Path) {
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (secs, pages) = runs[1];
     println!("reference in-process: {pages} pages in {secs:.2} s = {:.1} pages/s (median of 3)", pages as f64 / secs);
+}
+
+/// Pages per second of each kind the nightly run renders, on up to 600 pages of each.
+fn per_kind(input: &Path) {
+    let engine = Engine::new();
+    let date = chrono::NaiveDate::parse_from_str(DATE, "%Y-%m-%d").unwrap();
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let mut request = Request::new(input, scratch.path().join("unused"), date, "benchmark");
+    request.config = std::env::var_os("RESERVPACK_BENCH_CONFIG").map(Into::into);
+    let (jobs, renderer) = engine.plan(&request).expect("fixtures plan");
+    for kind in [DocKind::Schema, DocKind::PlaneradeBesok, DocKind::Genomforandeplan, DocKind::Innehall, DocKind::Egenkontroll] {
+        let mut pages = 0;
+        let mine: Vec<&reservpack::plan::DocJob> = jobs
+            .iter()
+            .filter(|j| j.kind == kind)
+            .take_while(|j| {
+                pages += j.pages_hint;
+                pages <= 600
+            })
+            .collect();
+        let t = Instant::now();
+        let results = renderer.render_all(&mine, 2, &|| {}, |_, _| Ok(()));
+        let secs = t.elapsed().as_secs_f64();
+        let pages: usize = results.into_iter().map(|r| r.expect("renders")).sum();
+        println!(
+            "{:<18} {:>4} documents {:>5} pages in {secs:>6.2} s = {:>6.1} pages/s",
+            kind.as_str(),
+            mine.len(),
+            pages,
+            pages as f64 / secs
+        );
+    }
 }
 
 /// Returns ((pages/s, pages, s) of the one-document reference, (documents, pages, s) of the

@@ -120,15 +120,37 @@ fn egenkontroll_lists_exactly_the_units_documents_per_audience() {
             let checklist: Vec<&DocJob> =
                 jobs.iter().filter(|j| j.unit == unit.id && j.kind == DocKind::Egenkontroll && j.audience == audience).collect();
             assert_eq!(checklist.len(), 1, "{} {audience:?}", unit.id);
-            let listed: BTreeSet<String> = rows_of(checklist[0]).into_iter().collect();
-            // Undated documents by id; dated ones (schedules, planerade besök) as one row per
-            // kind without an id, so the checklist does not change from day to day.
-            let expected: BTreeSet<String> = jobs
+            let rows = rows_of(checklist[0]);
+            let listed: BTreeSet<String> = rows.iter().cloned().collect();
+            let ids: Vec<&String> = rows.iter().filter(|r| *r != "–").collect();
+            assert_eq!(ids.len(), ids.iter().collect::<BTreeSet<_>>().len(), "each document or folder once");
+            // Undated documents by id, a person's folder by its contents sheet's id; dated ones
+            // (schedules, planerade besök) as one row per kind without an id, so the checklist
+            // does not change from day to day, nor when one person's plan does.
+            let mine: Vec<&DocJob> =
+                jobs.iter().filter(|j| j.unit == unit.id && j.audience == audience && j.kind != DocKind::Egenkontroll).collect();
+            let contents_of = |j: &DocJob| {
+                mine.iter().find(|c| c.kind == DocKind::Innehall && c.person.is_some() && c.person == j.person && c.storage == j.storage)
+            };
+            let expected: BTreeSet<String> = mine
                 .iter()
-                .filter(|j| j.unit == unit.id && j.audience == audience && j.kind != DocKind::Egenkontroll)
-                .map(|j| if j.date.is_some() { "–".to_string() } else { j.id.clone() })
+                .map(|j| match (j.date, contents_of(j)) {
+                    (Some(_), _) => "–".to_string(),
+                    (None, Some(c)) => c.id.clone(),
+                    (None, None) => j.id.clone(),
+                })
                 .collect();
             assert_eq!(listed, expected);
+            // A folder's row counts its documents and shows no version.
+            let ctx = checklist[0].context();
+            for r in ctx["doc"]["rows"].as_array().unwrap() {
+                if let Some(c) = mine.iter().find(|c| c.kind == DocKind::Innehall && r["id"] == c.id.as_str()) {
+                    let n = mine.iter().filter(|j| j.date.is_none() && j.person == c.person && j.storage == c.storage).count();
+                    assert!(n >= 2, "a folder holds its contents sheet and more");
+                    assert_eq!(r["label"], format!("Akten, {n} dokument enligt innehållsförteckningen"));
+                    assert_eq!(r["version"], "se akten");
+                }
+            }
         }
         let general =
             jobs.iter().find(|j| j.unit == unit.id && j.kind == DocKind::Egenkontroll && j.audience == Audience::Personal).unwrap();
@@ -286,7 +308,7 @@ fn ids_are_unique_and_stable_across_versions() {
     assert_ne!(before.version, after.version);
     // Everything else is the same document, byte for byte.
     let same = jobs.iter().zip(&again).filter(|(a, b)| a.version == b.version).count();
-    assert!(same >= jobs.len() - 3, "only the plan and the egenkontroll change");
+    assert_eq!(same, jobs.len() - 2, "only the plan and its folder's contents sheet change, not the egenkontroll");
 }
 
 #[test]
@@ -437,7 +459,7 @@ fn batch_and_split_gives_the_bytes_of_one_by_one() {
             let jobs: Vec<&dyn crate::render::Job> =
                 jobs.iter().filter(|j| j.attachments.is_empty()).map(|j| j as &dyn crate::render::Job).collect();
             assert!(jobs.len() > 50);
-            let mut multi_page = 0;
+            let (mut multi_page, mut one_pass) = (0, 0);
             for batch in jobs.chunks(7) {
                 let split = renderer.render_batch(batch).unwrap();
                 assert_eq!(split.len(), batch.len());
@@ -446,9 +468,13 @@ fn batch_and_split_gives_the_bytes_of_one_by_one() {
                     assert_eq!(pdf.pages, alone.pages, "{}", job.id());
                     assert!(pdf.bytes == alone.bytes, "{}: batch + split differs from compiling it alone", job.id());
                     multi_page += usize::from(alone.pages > 1);
+                    one_pass += usize::from(job.pages_hint() == 1 && alone.pages == 1);
                 }
             }
             assert!(multi_page > 5, "documents of several pages were split too");
+            // Documents expected to fit a page are laid out once ("Sida 1 av 1" without the
+            // page counter): the same bytes as counted.
+            assert!(one_pass > 50, "{one_pass} one-page documents took the one-pass path");
         })
         .unwrap()
         .join()

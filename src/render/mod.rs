@@ -118,9 +118,15 @@ impl Renderer {
 
     /// The job's template context, with the stamp's QR code (`stamp.qr`: `svg` and width
     /// `mm`) for a verifiable document. Made here, not in plan: never hashed into the
-    /// version, and a city's plan does not hold 60,000 SVGs.
-    fn context<'j>(&self, job: &'j dyn Job) -> std::borrow::Cow<'j, serde_json::Value> {
+    /// version, and a city's plan does not hold 60,000 SVGs. `one_page`: the stamp says
+    /// "Sida 1 av 1" outright (`stamp.one_page`), so Typst lays the document out once
+    /// instead of twice; only for a document expected to fit one page, and only kept if it
+    /// did (see [`Renderer::render_batch`]).
+    fn context<'j>(&self, job: &'j dyn Job, one_page: bool) -> std::borrow::Cow<'j, serde_json::Value> {
         let mut context = job.context();
+        if one_page && context["stamp"].is_object() {
+            context.to_mut()["stamp"]["one_page"] = serde_json::Value::Bool(true);
+        }
         if job.verifiable() {
             let stamp = &context["stamp"];
             let (id, short) = (stamp["id"].as_str().unwrap_or_default(), stamp["short"].as_str().unwrap_or_default());
@@ -139,16 +145,16 @@ impl Renderer {
     }
 
     /// The job's template filled with its context: one document's Typst source.
-    fn source(&self, job: &dyn Job) -> Result<String, RenderError> {
+    fn source(&self, job: &dyn Job, one_page: bool) -> Result<String, RenderError> {
         self.templates
-            .render(job.template(), &self.context(job))
+            .render(job.template(), &self.context(job, one_page))
             .map_err(|source| RenderError::Template { id: job.id().to_string(), source })
     }
 
     /// Fills the template and compiles one document to PDF.
     pub fn render_one(&self, job: &dyn Job) -> Result<Pdf, RenderError> {
         let id = job.id();
-        let world = self.base.world(self.source(job)?, job.attachments(), self.today);
+        let world = self.base.world(self.source(job, false)?, job.attachments(), self.today);
         let document = typst::compile::<PagedDocument>(&world)
             .output
             .map_err(|diags| RenderError::Typst { id: id.to_string(), message: describe(&diags) })?;
@@ -161,15 +167,22 @@ impl Renderer {
     /// document starts and restarts the page counter, so "Sida X av Y" counts per document.
     /// Jobs with attachments are not batched (their files belong to one document's world).
     /// An error names the batch's first document; the caller then renders them one by one.
+    ///
+    /// A document expected to fit one page ([`Job::pages_hint`] 1) is compiled with
+    /// `stamp.one_page`: its stamp prints "Sida 1 av 1" without the page counter, and its
+    /// header no continuation line, so a batch of them needs one layout pass, not two. The
+    /// PDF is the same bytes as the counted one's (a test compares them). If such a document
+    /// came out longer, it is compiled again alone, counted.
     pub fn render_batch(&self, jobs: &[&dyn Job]) -> Result<Vec<Pdf>, RenderError> {
         let first = jobs.first().map(|j| j.id().to_string()).unwrap_or_default();
         let mut main = String::new();
-        for job in jobs {
+        let one_page: Vec<bool> = jobs.iter().map(|j| j.pages_hint() == 1).collect();
+        for (job, &one) in jobs.iter().zip(&one_page) {
             if !job.attachments().is_empty() {
                 return Err(RenderError::Typst { id: job.id().to_string(), message: "bilagor sätts var för sig".into() });
             }
             main.push_str("#pagebreak(weak: true)\n#[\n");
-            main.push_str(&self.source(*job)?);
+            main.push_str(&self.source(*job, one)?);
             main.push_str("\n]\n");
         }
         let world = self.base.world(main, &[], self.today);
@@ -185,6 +198,9 @@ impl Renderer {
             .enumerate()
             .map(|(i, job)| {
                 let end = starts.get(i + 1).copied().unwrap_or(pages.len());
+                if one_page[i] && end - starts[i] != 1 {
+                    return self.render_one(*job);
+                }
                 let mut info = document.info().clone();
                 // Every document sets its own title; the batch's info keeps the last one.
                 info.title = job.context().get("title").and_then(|t| t.as_str()).map(Into::into);
@@ -297,7 +313,7 @@ impl Renderer {
         for (i, job) in jobs.iter().enumerate() {
             let src = self
                 .templates
-                .render(job.template(), &self.context(*job))
+                .render(job.template(), &self.context(*job, false))
                 .map_err(|source| RenderError::Template { id: job.id().to_string(), source })?;
             let mut body = String::new();
             for line in src.lines() {
