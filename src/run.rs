@@ -476,12 +476,16 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
     // The views are not needed once planned: free them before rendering (city: ~0.3 GB).
     drop(cleared);
     jobs.retain(|j| run_scope.plans(j));
+    tracing::debug!(
+        "planerat: {} dokument, {} MB mallkontext",
+        jobs.len(),
+        jobs.iter().map(|j| j.context_json.len()).sum::<usize>() >> 20
+    );
     phase.done("planering");
 
     // Incremental: what is unchanged since the published pack is carried over, not rendered.
     // What is rendered gets the stamp's print number and export time (not hashed).
     let as_of = request.data_as_of.unwrap_or_else(|| newest_input_time(&request.input, date)).format("%Y-%m-%d kl. %H:%M").to_string();
-    let printed_versions = printed_versions(&request.out, &previous);
     let previous_by_id: HashMap<&str, &Entry> = previous.documents.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut kept = 0usize;
     let mut carried = vec![false; jobs.len()];
@@ -493,16 +497,29 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
             // Never rendered: its template data can go (a city's unchanged documents hold
             // a few hundred MB of it).
             job.context_json = Box::from("");
+            job.context_deflated = None;
             job.attachments = Vec::new();
-        } else {
+        } else if let Some(e) = previous_by_id.get(job.id.as_str()) {
             // The last printed version's page count sizes the render batch.
-            if let Some(e) = previous_by_id.get(job.id.as_str()) {
-                job.pages_hint = e.pages.max(1);
-            }
+            job.pages_hint = e.pages.max(1);
+        }
+    }
+    {
+        // The print number: how many other versions of the document were printed before.
+        let wanted: HashSet<&str> = jobs.iter().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j.id.as_str()).collect();
+        let printed_versions = printed_versions(&request.out, &previous, &wanted);
+        for job in jobs.iter_mut().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j) {
             let earlier = printed_versions.get(job.id.as_str());
             let n = earlier.map_or(0, |v| v.len() - usize::from(v.contains(job.version.as_str()))) + 1;
             job.set_print_info(n, &as_of);
         }
+    }
+    // Many documents to render (a first run, a new template): their template data is kept
+    // deflated until each is rendered, so it does not crowd the render's memory.
+    let waiting: usize = jobs.iter().map(|j| j.context_json.len()).sum();
+    if waiting > DEFLATE_CONTEXTS_ABOVE {
+        jobs.iter_mut().filter(|j| !j.context_json.is_empty()).for_each(DocJob::deflate_context);
+        tracing::debug!("mallkontext packad: {} MB", waiting >> 20);
     }
     let to_render: Vec<&DocJob> = jobs.iter().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j).collect();
 
@@ -531,7 +548,12 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
 
     phase.done("sättning");
     let printed = date.format("%Y-%m-%d").to_string();
-    let mut documents: Vec<Entry> = Vec::with_capacity(previous.documents.len() + jobs.len());
+    // Documents outside this run's scope stay published as they are: moved into the new
+    // manifest (a city's 60,000 entries are not copied); the rest of the old one is what
+    // this run replaces or removes.
+    let planned: HashSet<Box<str>> = jobs.iter().map(|j| j.id.as_str().into()).collect();
+    let outside = previous.documents.iter().filter(|e| !planned.contains(e.id.as_str())).count();
+    let mut documents: Vec<Entry> = Vec::with_capacity(jobs.len() + outside);
     for job in &jobs {
         let (pages, printed_on) = match rendered_pages.get(&job.id) {
             Some(p) => (*p, printed.clone()),
@@ -543,6 +565,10 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         documents.push(entry(job, pages, printed_on));
     }
     drop(previous_by_id);
+    // The planned jobs are manifest entries now: their memory goes before the shred lists
+    // and batches are made.
+    drop(to_render);
+    drop(jobs);
     let published_units: BTreeSet<String> = previous
         .documents
         .iter()
@@ -552,10 +578,6 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         .into_iter()
         .map(str::to_string)
         .collect();
-    // Documents outside this run's scope stay published as they are: moved into the new
-    // manifest (a city's 60,000 entries are not copied); the rest of the old one is what
-    // this run replaces or removes.
-    let planned: HashSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
     let mut replaced = Manifest { generated_for: previous.generated_for.clone(), documents: Vec::new() };
     let carrying = Instant::now();
     // Units where a person became protected (or changed level) in this run: their dated
@@ -635,13 +657,13 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         problems,
         warnings,
     };
-    drop((shred, diff, to_render, planned));
+    drop((shred, diff, planned));
     let generated_for = manifest.generated_for.clone();
     publisher.commit(&manifest)?;
     phase.done("publicering");
     // A city's pack is 60,000 entries: dropped on another thread, so the caller has its
     // report at once.
-    std::thread::spawn(move || drop((manifest, replaced, jobs)));
+    std::thread::spawn(move || drop((manifest, replaced)));
 
     let outcome = if problems > 0 {
         Outcome::PublishedWithProblems
@@ -870,14 +892,19 @@ fn newest_input_time(input: &std::path::Path, date: NaiveDate) -> chrono::NaiveD
 
 /// Per document id, the versions printed so far: those the pack's history ended and those
 /// published now (for `utskrift N` in the stamp).
-fn printed_versions(out: &std::path::Path, previous: &Manifest) -> HashMap<String, HashSet<String>> {
+/// Template data of the documents to render, in bytes, above which it is kept deflated.
+const DEFLATE_CONTEXTS_ABOVE: usize = 64 << 20;
+
+fn printed_versions(out: &std::path::Path, previous: &Manifest, wanted: &HashSet<&str>) -> HashMap<String, HashSet<String>> {
     let mut m: HashMap<String, HashSet<String>> = HashMap::new();
     if let Ok(Some(generation)) = crate::publish::published_dir(out) {
-        for e in history::read_all(&generation) {
+        // Only the documents this run prints: the history of a pack in use holds every
+        // version ended in the last two years.
+        for e in history::read_matching(&generation, |id| wanted.contains(id)) {
             m.entry(e.id).or_default().insert(e.version);
         }
     }
-    for e in &previous.documents {
+    for e in previous.documents.iter().filter(|e| wanted.contains(e.id.as_str())) {
         m.entry(e.id.clone()).or_default().insert(e.version.clone());
     }
     m

@@ -480,3 +480,22 @@ fn batch_and_split_gives_the_bytes_of_one_by_one() {
         .join()
         .unwrap();
 }
+
+#[test]
+fn a_deflated_context_is_the_same_context_and_smaller() {
+    let (cleared, _dir) = demo();
+    let jobs = plan_for(&cleared);
+    let mut job = jobs.iter().find(|j| j.kind == DocKind::PlaneradeBesok).expect("a visit list").clone();
+    let plain = job.context();
+    let size = job.context_json.len();
+    job.deflate_context();
+    assert!(job.context_json.is_empty());
+    let deflated = job.context_deflated.as_ref().expect("deflated").len();
+    assert!(deflated * 3 < size, "{deflated} of {size} bytes");
+    assert_eq!(job.context(), plain);
+    // The print number is set on the plain text again.
+    job.set_print_info(2, "2026-11-24 kl. 06:00");
+    assert!(job.context_deflated.is_none());
+    assert_eq!(job.context()["stamp"]["printing"], 2);
+    assert_eq!(job.context()["doc"], plain["doc"]);
+}

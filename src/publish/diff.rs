@@ -37,7 +37,7 @@ impl<'a> Diff<'a> {
     /// holds the published entries the run did not carry, `new` the run's manifest, and
     /// `planned` the ids the run planned. Carried documents are unchanged; no lookup of a
     /// city's 60,000 entries is needed to say so.
-    pub fn of_run(replaced: &'a Manifest, new: &'a Manifest, planned: &std::collections::HashSet<&str>) -> Diff<'a> {
+    pub fn of_run(replaced: &'a Manifest, new: &'a Manifest, planned: &std::collections::HashSet<Box<str>>) -> Diff<'a> {
         let before: HashMap<&str, &Entry> = replaced.documents.iter().map(|e| (e.id.as_str(), e)).collect();
         let mut d = Diff::default();
         for e in &new.documents {
@@ -78,7 +78,7 @@ mod tests {
         // The run planned B (changed), C (same) and E (new); carried A; D is gone.
         let new =
             Manifest { generated_for: String::new(), documents: vec![entry("A", "1"), entry("B", "2"), entry("C", "1"), entry("E", "1")] };
-        let planned: std::collections::HashSet<&str> = ["B", "C", "E"].into();
+        let planned: std::collections::HashSet<Box<str>> = ["B", "C", "E"].into_iter().map(Into::into).collect();
         let replaced = Manifest { generated_for: String::new(), documents: vec![entry("B", "1"), entry("C", "1"), entry("D", "1")] };
         let ids = |v: &[&Entry]| v.iter().map(|e| e.id.clone()).collect::<std::collections::BTreeSet<_>>();
         let full = Diff::between(&old, &new);

@@ -132,10 +132,16 @@ fn read_bounded(path: &Path) -> Option<Vec<u8>> {
 
 /// Reads every unit's history from a generation folder.
 pub fn read_all(generation: &Path) -> Vec<Ended> {
+    read_matching(generation, |_| true)
+}
+
+/// The records of the documents whose id `wanted` accepts, one unit's file at a time (so a
+/// long history is never held whole).
+pub fn read_matching(generation: &Path, wanted: impl Fn(&str) -> bool) -> Vec<Ended> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(generation.join(DIR)).into_iter().flatten().flatten() {
         if let Some(h) = read_bounded(&entry.path()).and_then(|b| serde_json::from_slice::<UnitHistory>(&b).ok()) {
-            out.extend(h.ended);
+            out.extend(h.ended.into_iter().filter(|e| wanted(&e.id)));
         }
     }
     out
@@ -265,6 +271,21 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         assert!(read_all(dir.path()).is_empty());
         assert!(read_unit(dir.path(), "U").ended.is_empty());
+    }
+
+    #[test]
+    fn read_matching_keeps_only_the_wanted_documents_of_every_unit() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(DIR)).unwrap();
+        for (unit, ids) in [("U", ["GP-1", "GP-2"]), ("V", ["GP-3", "GP-4"])] {
+            let ended = ids.iter().map(|id| Ended::of(&entry(id, "a", "2026-11-01"), d("2026-11-24"), Reason::NewVersion, None)).collect();
+            let bytes = serde_json::to_vec(&UnitHistory { ended }).unwrap();
+            std::fs::write(dir.path().join(DIR).join(format!("{unit}.json")), bytes).unwrap();
+        }
+        let mut ids: Vec<String> = read_matching(dir.path(), |id| id == "GP-2" || id == "GP-3").into_iter().map(|e| e.id).collect();
+        ids.sort();
+        assert_eq!(ids, ["GP-2", "GP-3"]);
+        assert_eq!(read_all(dir.path()).len(), 4);
     }
 
     #[test]

@@ -275,10 +275,12 @@ impl Renderer {
     }
 }
 
-/// Documents per Typst compile (batch + split). 25 by measurement (DESIGN.md: K ≤ 50 keeps
-/// memory under 0.5 GB); `RESERVPACK_RENDER_BATCH=1` renders each document alone.
+/// Documents (and about pages) per Typst compile (batch + split). 12 by measurement: a city
+/// nightly peaked at 464, 472, 500, 526 and 639 MB with 12, 16, 20, 25 and 40, at about the
+/// same speed (within the machine's noise), and a cold city pack at 530 MB with 16;
+/// `RESERVPACK_RENDER_BATCH=1` renders each document alone.
 pub fn batch_size() -> usize {
-    std::env::var("RESERVPACK_RENDER_BATCH").ok().and_then(|v| v.trim().parse().ok()).filter(|&k| k >= 1).unwrap_or(25)
+    std::env::var("RESERVPACK_RENDER_BATCH").ok().and_then(|v| v.trim().parse().ok()).filter(|&k| k >= 1).unwrap_or(12)
 }
 
 /// Consecutive runs of at most `k` jobs and about `k` pages ([`Job::pages_hint`]); a job

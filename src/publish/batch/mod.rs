@@ -289,6 +289,9 @@ pub fn build_full(
     build(publisher, renderer, date, Full::Build, &specs, others, started)
 }
 
+/// More documents than this in one batch: made one batch at a time (see [`build`]).
+const WHOLE_PACK_DOCUMENTS: usize = 200;
+
 /// Builds (or carries over) the batches of `specs` on the batch threads, adds `others`,
 /// and writes the print manifest.
 fn build(
@@ -313,7 +316,13 @@ fn build(
         full,
     };
 
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4).min(specs.len().max(1));
+    // A batch of a unit's whole pack is tens of MB, held twice while it is finished: such
+    // batches (a first run's, or full ones asked for) are made one at a time, so a city's
+    // first run stays within its memory budget. Reading the documents apart still runs on
+    // every core (`read_ahead`), and that is most of a batch's time.
+    let whole_packs = specs.iter().any(|s| s.full.len() > WHOLE_PACK_DOCUMENTS && (full == Full::Build || s.delta.len() == s.full.len()));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 4);
+    let threads = if whole_packs { 1 } else { cores.min(specs.len().max(1)) };
     let next = AtomicUsize::new(0);
     type Outcome = Result<Vec<(BatchRow, bool)>, BatchError>;
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..specs.len()).map(|_| None).collect());
