@@ -890,11 +890,11 @@ fn newest_input_time(input: &std::path::Path, date: NaiveDate) -> chrono::NaiveD
     }
 }
 
-/// Per document id, the versions printed so far: those the pack's history ended and those
-/// published now (for `utskrift N` in the stamp).
 /// Template data of the documents to render, in bytes, above which it is kept deflated.
 const DEFLATE_CONTEXTS_ABOVE: usize = 64 << 20;
 
+/// Per document id in `wanted`, the versions printed so far: those the pack's history ended
+/// and those published now (for `utskrift N` in the stamp).
 fn printed_versions(out: &std::path::Path, previous: &Manifest, wanted: &HashSet<&str>) -> HashMap<String, HashSet<String>> {
     let mut m: HashMap<String, HashSet<String>> = HashMap::new();
     if let Ok(Some(generation)) = crate::publish::published_dir(out) {
