@@ -104,7 +104,9 @@ printf '  median %.2f s (target ≤ 1 s); runs: %s\n' "$PERSON_MED" "$(tr '\n' '
 
 echo
 echo "Summary ($SCALE, $(date -u +%F), $(nproc) cores):"
-printf '  reference in-process %.1f pages/s; Typst CLI %s\n' "$REF_IN_PPS" "${REF_CLI_PPS:+$(printf '%.1f pages/s' "$REF_CLI_PPS")}${REF_CLI_PPS:-not measured}"
+CLI_TEXT="not measured"
+[ -n "$REF_CLI_PPS" ] && CLI_TEXT=$(printf '%.1f pages/s' "$REF_CLI_PPS")
+printf '  reference in-process %.1f pages/s; Typst CLI %s\n' "$REF_IN_PPS" "$CLI_TEXT"
 printf '  cold pack %.1f s, %.1f pages/s, %d MB | nightly %.1f s, %d MB | --person median %.2f s\n' \
   "$COLD_WALL" "$COLD_PPS" "$COLD_RSS" "$NIGHT_WALL" "$NIGHT_RSS" "$PERSON_MED"
 echo "(kept in $DIR)"
