@@ -18,7 +18,8 @@
 //! DIR, median of 3, and prints one line (`./scripts/bench.sh` calls it so).
 //! `RESERVPACK_BENCH_KINDS=DIR` renders, per kind of the nightly run, up to 600 pages of the
 //! fixtures in DIR (as the run does: batch + split, 2 threads) and prints pages/s per kind;
-//! `RESERVPACK_BENCH_CONFIG=FILE` runs it with that config (e.g. a template directory).
+//! `RESERVPACK_BENCH_CONFIG=FILE` runs it with that config (e.g. a template directory);
+//! `RESERVPACK_BENCH_KIND_LIST=blankett,hsl` (or `all`) measures those kinds instead.
 
 use std::path::Path;
 use std::process::Command;
@@ -142,7 +143,14 @@ fn per_kind(input: &Path) {
     let mut request = Request::new(input, scratch.path().join("unused"), date, "benchmark");
     request.config = std::env::var_os("RESERVPACK_BENCH_CONFIG").map(Into::into);
     let (jobs, renderer) = engine.plan(&request).expect("fixtures plan");
-    for kind in [DocKind::Schema, DocKind::PlaneradeBesok, DocKind::Genomforandeplan, DocKind::Innehall, DocKind::Egenkontroll] {
+    // `RESERVPACK_BENCH_KIND_LIST=blankett,personkort` (manifest names, or `all`): other kinds.
+    let nightly = [DocKind::Schema, DocKind::PlaneradeBesok, DocKind::Genomforandeplan, DocKind::Innehall, DocKind::Egenkontroll];
+    let kinds: Vec<DocKind> = match std::env::var("RESERVPACK_BENCH_KIND_LIST") {
+        Ok(list) if list == "all" => DocKind::ALL.to_vec(),
+        Ok(list) => DocKind::ALL.into_iter().filter(|k| list.split(',').any(|n| n.trim() == k.as_str())).collect(),
+        Err(_) => nightly.to_vec(),
+    };
+    for kind in kinds {
         let mut pages = 0;
         let mine: Vec<&reservpack::plan::DocJob> = jobs
             .iter()

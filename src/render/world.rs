@@ -18,6 +18,8 @@ use typst::{Library, LibraryExt, World};
 
 /// The fonts, embedded: Noto Sans for the body (legible, full Swedish coverage) and
 /// fallbacks so Arabic, Hebrew, symbols and emoji print as themselves. Licence: fonts/OFL.txt.
+/// Without TrueType hinting (`scripts/dehint-fonts.py`): every PDF embeds a subset of each
+/// font it uses, and hinting (screen-only) made that subset a third larger and slower to write.
 const FONT_FILES: &[&[u8]] = &[
     include_bytes!("../../fonts/NotoSans-Regular.ttf"),
     include_bytes!("../../fonts/NotoSans-Bold.ttf"),
@@ -141,4 +143,42 @@ impl World for DocWorld<'_> {
 
 fn not_found(id: FileId) -> FileError {
     FileError::NotFound(id.get().vpath().get_without_slash().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `scripts/dehint-fonts.py` was run on every bundled TrueType font: no hinting programs
+    /// (which every PDF's font subset would carry), no per-glyph instructions (`maxp` says
+    /// their longest is 0 bytes), and the outlines and shaping tables are all still there.
+    #[test]
+    fn the_bundled_fonts_carry_no_hinting_and_all_their_outlines() {
+        let tag = |t: &[u8; 4]| ttf_parser::Tag::from_bytes(t);
+        let mut glyf_fonts = 0;
+        for (i, data) in FONT_FILES.iter().enumerate() {
+            let face = ttf_parser::RawFace::parse(data, 0).unwrap_or_else(|e| panic!("font {i}: {e}"));
+            if face.table(tag(b"glyf")).is_none() {
+                continue; // the colour emoji font: bitmaps, never hinted
+            }
+            glyf_fonts += 1;
+            for t in [b"fpgm", b"prep", b"cvt "] {
+                assert!(face.table(tag(t)).is_none(), "font {i} has {}", String::from_utf8_lossy(t));
+            }
+            let maxp = face.table(tag(b"maxp")).expect("maxp");
+            assert_eq!(u16::from_be_bytes([maxp[26], maxp[27]]), 0, "font {i}: glyph instructions left");
+            for t in [b"loca", b"cmap", b"hmtx", b"GSUB"] {
+                assert!(face.table(tag(t)).is_some(), "font {i} lost {}", String::from_utf8_lossy(t));
+            }
+            if i < 4 {
+                // Noto Sans, the body font: Swedish letters still have their outlines.
+                let parsed = ttf_parser::Face::parse(data, 0).expect("parses as a face");
+                for c in ['å', 'Ä', 'ö'] {
+                    let g = parsed.glyph_index(c).expect("mapped");
+                    assert!(parsed.glyph_bounding_box(g).is_some(), "font {i}: {c} has no outline");
+                }
+            }
+        }
+        assert_eq!(glyf_fonts, FONT_FILES.len() - 1);
+    }
 }
