@@ -166,7 +166,8 @@ mod tests {
                 assert!(face.table(tag(t)).is_none(), "font {i} has {}", String::from_utf8_lossy(t));
             }
             let maxp = face.table(tag(b"maxp")).expect("maxp");
-            assert_eq!(u16::from_be_bytes([maxp[26], maxp[27]]), 0, "font {i}: glyph instructions left");
+            assert_eq!(u16::from_be_bytes([maxp[26], maxp[27]]), 0, "font {i}: maxp declares glyph instructions");
+            assert_eq!(simple_glyphs_with_instructions(&face), 0, "font {i}: glyph instructions left");
             for t in [b"loca", b"cmap", b"hmtx", b"GSUB"] {
                 assert!(face.table(tag(t)).is_some(), "font {i} lost {}", String::from_utf8_lossy(t));
             }
@@ -180,5 +181,74 @@ mod tests {
             }
         }
         assert_eq!(glyf_fonts, FONT_FILES.len() - 1);
+    }
+
+    /// How many simple glyphs of a TrueType font have instructions (`instructionLength` after
+    /// the contour end points; `loca` gives each glyph's bytes in `glyf`).
+    fn simple_glyphs_with_instructions(face: &ttf_parser::RawFace<'_>) -> usize {
+        let table = |t: &[u8; 4]| face.table(ttf_parser::Tag::from_bytes(t)).expect("table");
+        let (head, maxp, loca, glyf) = (table(b"head"), table(b"maxp"), table(b"loca"), table(b"glyf"));
+        let u16_at = |d: &[u8], o: usize| u16::from_be_bytes([d[o], d[o + 1]]) as usize;
+        let long = u16_at(head, 50) == 1;
+        let offset = |g: usize| {
+            if long { u32::from_be_bytes([loca[4 * g], loca[4 * g + 1], loca[4 * g + 2], loca[4 * g + 3]]) as usize } else { 2 * u16_at(loca, 2 * g) }
+        };
+        (0..u16_at(maxp, 4))
+            .filter(|&g| {
+                let glyph = &glyf[offset(g)..offset(g + 1)];
+                let contours = if glyph.len() >= 10 { i16::from_be_bytes([glyph[0], glyph[1]]) } else { 0 };
+                contours > 0 && u16_at(glyph, 10 + 2 * contours as usize) > 0
+            })
+            .count()
+    }
+
+    #[test]
+    fn the_instruction_count_sees_hinting() {
+        // A minimal font whose one glyph has 3 bytes of instructions counts as 1: the count
+        // above would see hinting left in a bundled font.
+        let font = hinted_one_glyph_font();
+        let face = ttf_parser::RawFace::parse(&font, 0).expect("font");
+        assert_eq!(simple_glyphs_with_instructions(&face), 1);
+    }
+
+    /// A TrueType font of the four tables the count reads: one glyph, a triangle with 3 bytes
+    /// of instructions.
+    fn hinted_one_glyph_font() -> Vec<u8> {
+        let mut glyph = Vec::new();
+        glyph.extend(1i16.to_be_bytes()); // one contour
+        glyph.extend([0u8; 8]); // bounding box
+        glyph.extend(2u16.to_be_bytes()); // end point of the contour
+        glyph.extend(3u16.to_be_bytes()); // instructionLength
+        glyph.extend([0xb0, 0x00, 0x2b]); // any 3 bytes of instructions
+        glyph.extend([1u8, 1, 1]); // flags: on curve
+        glyph.extend([0u8; 12]); // coordinates
+        let mut head = vec![0u8; 54];
+        head[50..52].copy_from_slice(&1u16.to_be_bytes()); // long loca
+        let mut maxp = vec![0u8; 32];
+        maxp[0..4].copy_from_slice(&0x0001_0000u32.to_be_bytes());
+        maxp[4..6].copy_from_slice(&1u16.to_be_bytes());
+        let mut loca = Vec::new();
+        loca.extend(0u32.to_be_bytes());
+        loca.extend((glyph.len() as u32).to_be_bytes());
+        let tables: [(&[u8; 4], Vec<u8>); 4] = [(b"glyf", glyph), (b"head", head), (b"loca", loca), (b"maxp", maxp)];
+        let mut out = Vec::new();
+        out.extend(0x0001_0000u32.to_be_bytes());
+        out.extend(4u16.to_be_bytes());
+        out.extend([0u8; 6]);
+        let mut at = 12 + 16 * tables.len();
+        let mut data = Vec::new();
+        for (t, bytes) in &tables {
+            out.extend(*t);
+            out.extend(0u32.to_be_bytes());
+            out.extend((at as u32).to_be_bytes());
+            out.extend((bytes.len() as u32).to_be_bytes());
+            data.extend(bytes);
+            while data.len() % 4 != 0 {
+                data.push(0);
+            }
+            at = 12 + 16 * tables.len() + data.len();
+        }
+        out.extend(data);
+        out
     }
 }
