@@ -191,7 +191,11 @@ mod tests {
         let u16_at = |d: &[u8], o: usize| u16::from_be_bytes([d[o], d[o + 1]]) as usize;
         let long = u16_at(head, 50) == 1;
         let offset = |g: usize| {
-            if long { u32::from_be_bytes([loca[4 * g], loca[4 * g + 1], loca[4 * g + 2], loca[4 * g + 3]]) as usize } else { 2 * u16_at(loca, 2 * g) }
+            if long {
+                u32::from_be_bytes([loca[4 * g], loca[4 * g + 1], loca[4 * g + 2], loca[4 * g + 3]]) as usize
+            } else {
+                2 * u16_at(loca, 2 * g)
+            }
         };
         (0..u16_at(maxp, 4))
             .filter(|&g| {
