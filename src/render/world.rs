@@ -149,27 +149,31 @@ fn not_found(id: FileId) -> FileError {
 mod tests {
     use super::*;
 
+    fn table<'a>(face: &ttf_parser::RawFace<'a>, t: &[u8; 4]) -> Option<&'a [u8]> {
+        face.table(ttf_parser::Tag::from_bytes(t))
+    }
+
     /// `scripts/dehint-fonts.py` was run on every bundled TrueType font: no hinting programs
-    /// (which every PDF's font subset would carry), no per-glyph instructions (`maxp` says
-    /// their longest is 0 bytes), and the outlines and shaping tables are all still there.
+    /// (which every PDF's font subset would carry), no glyph with instructions (counted glyph
+    /// by glyph, and `maxp` declares none), and the outlines and shaping tables are all still
+    /// there.
     #[test]
     fn the_bundled_fonts_carry_no_hinting_and_all_their_outlines() {
-        let tag = |t: &[u8; 4]| ttf_parser::Tag::from_bytes(t);
         let mut glyf_fonts = 0;
         for (i, data) in FONT_FILES.iter().enumerate() {
             let face = ttf_parser::RawFace::parse(data, 0).unwrap_or_else(|e| panic!("font {i}: {e}"));
-            if face.table(tag(b"glyf")).is_none() {
+            let Some(glyf) = table(&face, b"glyf") else {
                 continue; // the colour emoji font: bitmaps, never hinted
-            }
+            };
             glyf_fonts += 1;
             for t in [b"fpgm", b"prep", b"cvt "] {
-                assert!(face.table(tag(t)).is_none(), "font {i} has {}", String::from_utf8_lossy(t));
+                assert!(table(&face, t).is_none(), "font {i} has {}", String::from_utf8_lossy(t));
             }
-            let maxp = face.table(tag(b"maxp")).expect("maxp");
+            let [head, maxp, loca] = [b"head", b"maxp", b"loca"].map(|t| table(&face, t).expect("a TrueType table"));
             assert_eq!(u16::from_be_bytes([maxp[26], maxp[27]]), 0, "font {i}: maxp declares glyph instructions");
-            assert_eq!(simple_glyphs_with_instructions(&face), 0, "font {i}: glyph instructions left");
-            for t in [b"loca", b"cmap", b"hmtx", b"GSUB"] {
-                assert!(face.table(tag(t)).is_some(), "font {i} lost {}", String::from_utf8_lossy(t));
+            assert_eq!(simple_glyphs_with_instructions(head, maxp, loca, glyf), 0, "font {i}: glyph instructions left");
+            for t in [b"cmap", b"hmtx", b"GSUB"] {
+                assert!(table(&face, t).is_some(), "font {i} lost {}", String::from_utf8_lossy(t));
             }
             if i < 4 {
                 // Noto Sans, the body font: Swedish letters still have their outlines.
@@ -185,9 +189,7 @@ mod tests {
 
     /// How many simple glyphs of a TrueType font have instructions (`instructionLength` after
     /// the contour end points; `loca` gives each glyph's bytes in `glyf`).
-    fn simple_glyphs_with_instructions(face: &ttf_parser::RawFace<'_>) -> usize {
-        let table = |t: &[u8; 4]| face.table(ttf_parser::Tag::from_bytes(t)).expect("table");
-        let (head, maxp, loca, glyf) = (table(b"head"), table(b"maxp"), table(b"loca"), table(b"glyf"));
+    fn simple_glyphs_with_instructions(head: &[u8], maxp: &[u8], loca: &[u8], glyf: &[u8]) -> usize {
         let u16_at = |d: &[u8], o: usize| u16::from_be_bytes([d[o], d[o + 1]]) as usize;
         let long = u16_at(head, 50) == 1;
         let offset = |g: usize| {
@@ -206,53 +208,28 @@ mod tests {
             .count()
     }
 
+    /// The count above sees hinting: of two one-contour glyphs, the one with 3 bytes of
+    /// instructions counts, the one without does not (short `loca`).
     #[test]
     fn the_instruction_count_sees_hinting() {
-        // A minimal font whose one glyph has 3 bytes of instructions counts as 1: the count
-        // above would see hinting left in a bundled font.
-        let font = hinted_one_glyph_font();
-        let face = ttf_parser::RawFace::parse(&font, 0).expect("font");
-        assert_eq!(simple_glyphs_with_instructions(&face), 1);
-    }
-
-    /// A TrueType font of the four tables the count reads: one glyph, a triangle with 3 bytes
-    /// of instructions.
-    fn hinted_one_glyph_font() -> Vec<u8> {
-        let mut glyph = Vec::new();
-        glyph.extend(1i16.to_be_bytes()); // one contour
-        glyph.extend([0u8; 8]); // bounding box
-        glyph.extend(2u16.to_be_bytes()); // end point of the contour
-        glyph.extend(3u16.to_be_bytes()); // instructionLength
-        glyph.extend([0xb0, 0x00, 0x2b]); // any 3 bytes of instructions
-        glyph.extend([1u8, 1, 1]); // flags: on curve
-        glyph.extend([0u8; 12]); // coordinates
-        let mut head = vec![0u8; 54];
-        head[50..52].copy_from_slice(&1u16.to_be_bytes()); // long loca
-        let mut maxp = vec![0u8; 32];
-        maxp[0..4].copy_from_slice(&0x0001_0000u32.to_be_bytes());
-        maxp[4..6].copy_from_slice(&1u16.to_be_bytes());
-        let mut loca = Vec::new();
-        loca.extend(0u32.to_be_bytes());
-        loca.extend((glyph.len() as u32).to_be_bytes());
-        let tables: [(&[u8; 4], Vec<u8>); 4] = [(b"glyf", glyph), (b"head", head), (b"loca", loca), (b"maxp", maxp)];
-        let mut out = Vec::new();
-        out.extend(0x0001_0000u32.to_be_bytes());
-        out.extend(4u16.to_be_bytes());
-        out.extend([0u8; 6]);
-        let mut at = 12 + 16 * tables.len();
-        let mut data = Vec::new();
-        for (t, bytes) in &tables {
-            out.extend(*t);
-            out.extend(0u32.to_be_bytes());
-            out.extend((at as u32).to_be_bytes());
-            out.extend((bytes.len() as u32).to_be_bytes());
-            data.extend(bytes);
-            while data.len() % 4 != 0 {
-                data.push(0);
-            }
-            at = 12 + 16 * tables.len() + data.len();
-        }
-        out.extend(data);
-        out
+        let glyph = |instructions: &[u8]| {
+            let mut g = Vec::new();
+            g.extend(1i16.to_be_bytes()); // one contour
+            g.extend([0u8; 8]); // bounding box
+            g.extend(2u16.to_be_bytes()); // end point of the contour
+            g.extend((instructions.len() as u16).to_be_bytes());
+            g.extend(instructions);
+            g.extend([1u8; 3]); // flags: on curve
+            g.extend([0u8; 12]); // coordinates
+            g.resize(g.len().next_multiple_of(2), 0);
+            g
+        };
+        let (plain, hinted) = (glyph(&[]), glyph(&[0xb0, 0x00, 0x2b]));
+        let glyf = [plain.as_slice(), hinted.as_slice()].concat();
+        let loca: Vec<u8> = [0, plain.len(), glyf.len()].iter().flat_map(|&o| ((o / 2) as u16).to_be_bytes()).collect();
+        let head = [0u8; 54]; // indexToLocFormat 0: short offsets
+        let mut maxp = [0u8; 32];
+        maxp[4..6].copy_from_slice(&2u16.to_be_bytes());
+        assert_eq!(simple_glyphs_with_instructions(&head, &maxp, &loca, &glyf), 1);
     }
 }
