@@ -19,7 +19,8 @@
 //! `RESERVPACK_BENCH_KINDS=DIR` renders, per kind of the nightly run, up to 600 pages of the
 //! fixtures in DIR (as the run does: batch + split, 2 threads) and prints pages/s per kind;
 //! `RESERVPACK_BENCH_CONFIG=FILE` runs it with that config (e.g. a template directory);
-//! `RESERVPACK_BENCH_KIND_LIST=blankett,hsl` (or `all`) measures those kinds instead.
+//! `RESERVPACK_BENCH_KIND_LIST=blankett,hsl` (or `all`) measures those kinds instead;
+//! `RESERVPACK_BENCH_KIND_PAGES=3000` renders up to that many pages per kind.
 
 use std::path::Path;
 use std::process::Command;
@@ -41,6 +42,16 @@ fn peak_rss_self_mb() -> f64 {
     // SAFETY: getrusage writes into the struct we own.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     usage.ru_maxrss as f64 / 1024.0
+}
+
+/// This process's CPU time so far (user + system, all threads), in seconds: steadier than
+/// wall time on a noisy machine for comparing the work two variants do.
+fn cpu_seconds() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 fn main() {
@@ -150,6 +161,8 @@ fn per_kind(input: &Path) {
         Ok(list) => DocKind::ALL.into_iter().filter(|k| list.split(',').any(|n| n.trim() == k.as_str())).collect(),
         Err(_) => nightly.to_vec(),
     };
+    // `RESERVPACK_BENCH_KIND_PAGES=3000`: more pages per kind (a longer run, e.g. to profile).
+    let cap: usize = std::env::var("RESERVPACK_BENCH_KIND_PAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(600);
     for kind in kinds {
         let mut pages = 0;
         let mine: Vec<&reservpack::plan::DocJob> = jobs
@@ -157,19 +170,20 @@ fn per_kind(input: &Path) {
             .filter(|j| j.kind == kind)
             .take_while(|j| {
                 pages += j.pages_hint;
-                pages <= 600
+                pages <= cap
             })
             .collect();
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), cpu_seconds());
         let results = renderer.render_all(&mine, 2, &|| {}, |_, _| Ok(()));
-        let secs = t.elapsed().as_secs_f64();
+        let (secs, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         let pages: usize = results.into_iter().map(|r| r.expect("renders")).sum();
         println!(
-            "{:<18} {:>4} documents {:>5} pages in {secs:>6.2} s = {:>6.1} pages/s",
+            "{:<18} {:>4} documents {:>5} pages in {secs:>6.2} s = {:>6.1} pages/s, CPU {cpu:>6.2} s = {:>5.2} ms/page",
             kind.as_str(),
             mine.len(),
             pages,
-            pages as f64 / secs
+            pages as f64 / secs,
+            cpu * 1000.0 / pages as f64
         );
     }
 }

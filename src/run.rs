@@ -461,7 +461,11 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         delegated_tasks: config.delegerade_insatser.clone(),
         key_places: config.nyckelplats.clone(),
     };
-    let mut jobs = plan::plan(&cleared, &scope, &rules, &templates, &ids, &diags);
+    // Planned against the published pack: an unchanged document's template data is not
+    // written out (it is carried over, not rendered).
+    let published: plan::Published = previous.documents.iter().map(|e| (e.id.as_str(), (e.version.as_str(), e.path.as_str()))).collect();
+    let mut jobs = plan::plan_against(&cleared, &scope, &rules, &templates, &ids, &diags, Some(&published));
+    drop(published);
     // Earlier identities: a protected person's keys at their other levels (their old sheets
     // go to the restricted gallringslista only).
     let reidentified: HashSet<String> = cleared
@@ -473,19 +477,14 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
             ids.person_keys(&p.id).into_iter().filter(move |k| *k != now)
         })
         .collect();
-    // The views are not needed once planned: free them before rendering (city: ~0.3 GB).
-    drop(cleared);
     jobs.retain(|j| run_scope.plans(j));
-    tracing::debug!(
-        "planerat: {} dokument, {} MB mallkontext",
-        jobs.len(),
-        jobs.iter().map(|j| j.context_json.len()).sum::<usize>() >> 20
-    );
+    tracing::debug!("planerat: {} dokument, {} MB mallkontext", jobs.len(), jobs.iter().map(|j| j.context_json.len()).sum::<usize>() >> 20);
     phase.done("planering");
 
     // Incremental: what is unchanged since the published pack is carried over, not rendered.
     // What is rendered gets the stamp's print number and export time (not hashed).
     let as_of = request.data_as_of.unwrap_or_else(|| newest_input_time(&request.input, date)).format("%Y-%m-%d kl. %H:%M").to_string();
+    let as_of_text: std::sync::Arc<str> = std::sync::Arc::from(as_of.as_str());
     let previous_by_id: HashMap<&str, &Entry> = previous.documents.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut kept = 0usize;
     let mut carried = vec![false; jobs.len()];
@@ -494,8 +493,7 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         if same && publisher.keep(&job.path).is_ok() {
             kept += 1;
             carried[i] = true;
-            // Never rendered: its template data can go (a city's unchanged documents hold
-            // a few hundred MB of it).
+            // Never rendered: its template data can go.
             job.context_json = Box::from("");
             job.context_deflated = None;
             job.attachments = Vec::new();
@@ -504,6 +502,24 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
             job.pages_hint = e.pages.max(1);
         }
     }
+    // Unchanged by version but missing from the published pack (a damaged pack): planned
+    // again in full for their template data, and rendered.
+    let missing: HashSet<String> = jobs.iter().zip(&carried).filter(|(j, c)| !**c && !j.has_context()).map(|(j, _)| j.id.clone()).collect();
+    if !missing.is_empty() {
+        tracing::debug!("{} oförändrade dokument saknas i det publicerade packet och sätts om", missing.len());
+        let mut again: HashMap<String, DocJob> = plan::plan(&cleared, &scope, &rules, &templates, &ids, &diags)
+            .into_iter()
+            .filter(|j| missing.contains(&j.id))
+            .map(|j| (j.id.clone(), j))
+            .collect();
+        for job in jobs.iter_mut().filter(|j| missing.contains(&j.id)) {
+            if let Some(full) = again.remove(&job.id) {
+                job.context_json = full.context_json;
+            }
+        }
+    }
+    // The views are not needed once planned: free them before rendering (city: ~0.3 GB).
+    drop(cleared);
     {
         // The print number: how many other versions of the document were printed before.
         let wanted: HashSet<&str> = jobs.iter().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j.id.as_str()).collect();
@@ -511,7 +527,7 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         for job in jobs.iter_mut().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j) {
             let earlier = printed_versions.get(job.id.as_str());
             let n = earlier.map_or(0, |v| v.len() - usize::from(v.contains(job.version.as_str()))) + 1;
-            job.set_print_info(n, &as_of);
+            job.set_print_info(n, &as_of_text);
         }
     }
     // Many documents to render (a first run, a new template): their template data is kept
@@ -522,6 +538,7 @@ fn run(engine: &Engine, request: &Request) -> Result<Report, RunError> {
         tracing::debug!("mallkontext packad: {} MB", waiting >> 20);
     }
     let to_render: Vec<&DocJob> = jobs.iter().zip(&carried).filter(|(_, c)| !**c).map(|(j, _)| j).collect();
+    phase.done("inför sättning");
 
     let renderer = engine.renderer(templates, date, &config)?;
     let threads = engine.threads;

@@ -221,6 +221,26 @@ fn rerunning_unchanged_input_renders_nothing_and_says_so() {
     assert_eq!(third, snapshot(out.path()));
 }
 
+/// A run plans unchanged documents without their template data (they are carried over).
+/// One that is missing from the published pack (a damaged pack) is still rendered again,
+/// the same bytes as before, and the pack is whole.
+#[test]
+fn a_document_missing_from_the_pack_is_rendered_again_the_same() {
+    let input = demo_copy();
+    let out = tempfile::tempdir().unwrap();
+    ok(&generate(input.path(), out.path(), &[]));
+    let docs = documents(out.path());
+    let plan = docs.iter().find(|d| d["kind"] == "genomforandeplan").expect("a plan in the demo");
+    let path = out.path().join(plan["path"].as_str().unwrap());
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let o = generate(input.path(), out.path(), &[]);
+    ok(&o);
+    assert!(text(&o).contains("(1 nya eller ändrade"), "{}", text(&o));
+    assert_eq!(std::fs::read(&path).expect("rendered again"), bytes);
+    assert_whole(out.path());
+}
+
 #[test]
 fn one_person_is_regenerated_alone_and_merged_into_the_pack() {
     let input = demo_copy();

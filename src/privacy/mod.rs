@@ -97,20 +97,27 @@ pub fn clear_run(
 fn clear_with(data: Dataset, date: NaiveDate, index: &Index) -> (Cleared, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let fictive_ok: HashMap<&str, bool> = data.persons.iter().map(|p| (p.id.as_str(), check_protection(p, date, &mut diags))).collect();
-    let mut persons = Vec::with_capacity(data.persons.len());
+    // Persons and visits, the two big parts, are cleared side by side, each with its own
+    // cleaner; their warnings are joined in this fixed order (persons first).
     let mut scrubbed = Vec::new();
-    let cleaner = Cleaner { index, diags: std::cell::RefCell::new(&mut scrubbed) };
-    let by_person = views::ByPerson::new(&data);
-    for p in &data.persons {
-        persons.push(views::person(p, &by_person, &cleaner, fictive_ok[p.id.as_str()]));
-    }
-    drop(by_person);
+    let mut scrubbed_visits = Vec::new();
     let by_id: HashMap<&str, &Person> = data.persons.iter().map(|p| (p.id.as_str(), p)).collect();
-    let visits = data
-        .visits
-        .iter()
-        .filter_map(|v| by_id.get(v.person_id.as_str()).map(|p| views::visit(v, p, &cleaner, fictive_ok[p.id.as_str()])))
-        .collect();
+    let (persons, visits) = rayon::join(
+        || {
+            let cleaner = Cleaner { index, diags: std::cell::RefCell::new(&mut scrubbed) };
+            let by_person = views::ByPerson::new(&data);
+            data.persons.iter().map(|p| views::person(p, &by_person, &cleaner, fictive_ok[p.id.as_str()])).collect::<Vec<_>>()
+        },
+        || {
+            let cleaner = Cleaner { index, diags: std::cell::RefCell::new(&mut scrubbed_visits) };
+            data.visits
+                .iter()
+                .filter_map(|v| by_id.get(v.person_id.as_str()).map(|p| views::visit(v, p, &cleaner, fictive_ok[p.id.as_str()])))
+                .collect::<Vec<_>>()
+        },
+    );
+    scrubbed.append(&mut scrubbed_visits);
+    let cleaner = Cleaner { index, diags: std::cell::RefCell::new(&mut scrubbed) };
     let contacts = data
         .contacts
         .iter()
