@@ -502,3 +502,45 @@ fn a_deflated_context_is_the_same_context_and_smaller() {
     assert_eq!(job.context()["doc"], plain["doc"]);
     assert_eq!(plain["stamp"].get("printing"), None);
 }
+
+/// Planned against a published pack, exactly the documents published with the same version
+/// and path come without template data; ids, versions and order are those of a plain plan.
+/// Planning twice (on all cores) gives the same documents in the same order.
+#[test]
+fn planning_against_the_published_pack_leaves_out_only_unchanged_template_data() {
+    let (cleared, _dir) = demo();
+    let full = plan_for(&cleared);
+    assert_eq!(
+        full.iter().map(|j| (&j.id, &j.version)).collect::<Vec<_>>(),
+        plan_for(&cleared).iter().map(|j| (&j.id, &j.version)).collect::<Vec<_>>()
+    );
+    // Published: every other document as planned, one with another version, one elsewhere.
+    let (other_version, wrong_path) = ("0".repeat(64), "elsewhere.pdf".to_string());
+    let mut published: super::Published = full.iter().step_by(2).map(|j| (j.id.as_str(), (j.version.as_str(), j.path.as_str()))).collect();
+    let (changed, moved) = (&full[2], &full[4]);
+    published.insert(changed.id.as_str(), (other_version.as_str(), changed.path.as_str()));
+    published.insert(moved.id.as_str(), (moved.version.as_str(), wrong_path.as_str()));
+    let templates = Templates::load(None).unwrap();
+    let against = super::plan_against(
+        &cleared,
+        &Scope { days: vec![day()], ..Default::default() },
+        &Rules::default(),
+        &templates,
+        &super::IdKey::new(b"test key"),
+        &[],
+        Some(&published),
+    );
+    assert_eq!(against.len(), full.len());
+    let mut left_out = 0;
+    for (i, (a, f)) in against.iter().zip(&full).enumerate() {
+        assert_eq!((&a.id, &a.version, &a.path), (&f.id, &f.version, &f.path));
+        let unchanged = i % 2 == 0 && a.id != changed.id && a.id != moved.id;
+        assert_eq!(a.has_context(), !unchanged, "{}", a.id);
+        if unchanged {
+            left_out += 1;
+        } else {
+            assert_eq!(a.context_json, f.context_json, "{}", a.id);
+        }
+    }
+    assert!(left_out > 10, "{left_out}");
+}
