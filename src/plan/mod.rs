@@ -248,7 +248,8 @@ impl<'a> Planner<'a> {
             Some(th) => h.update(th),
             None => h.update(self.templates.source(d.template).unwrap_or_default().as_bytes()),
         }
-        serde_json::to_writer(HashWriter(&mut h), &context).expect("json values serialise");
+        // Hashed as it is written (sha2's hasher is an io::Write), not held as text.
+        serde_json::to_writer(&mut h, &context).expect("json values serialise");
         for a in &d.attachments {
             h.update(Sha256::digest(a.as_slice()));
         }
@@ -282,19 +283,6 @@ impl<'a> Planner<'a> {
             pages_hint: d.kind.typical_pages(),
             print_info: None,
         }
-    }
-}
-
-/// Feeds what is written to a hash: a context is hashed as JSON without being held as text.
-struct HashWriter<'h>(&'h mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
