@@ -37,21 +37,24 @@ const DATE: &str = "2026-11-24";
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn peak_rss_self_mb() -> f64 {
+/// This process's resource usage so far (all threads).
+fn usage() -> libc::rusage {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    usage.ru_maxrss as f64 / 1024.0
+    usage
+}
+
+fn peak_rss_self_mb() -> f64 {
+    usage().ru_maxrss as f64 / 1024.0
 }
 
 /// This process's CPU time so far (user + system, all threads), in seconds: steadier than
 /// wall time on a noisy machine for comparing the work two variants do.
 fn cpu_seconds() -> f64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we own.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let u = usage();
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    tv(u.ru_utime) + tv(u.ru_stime)
 }
 
 fn main() {
