@@ -105,11 +105,15 @@ pub fn raw_text(pdf: &Path) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// The PDF's metadata as pdfinfo prints it (stderr ignored: poppler warns on Typst PDFs).
+/// The PDF's metadata as pdfinfo prints it (stderr ignored: poppler warns on Typst PDFs),
+/// without pdfinfo's "File size" line: the size of the file on disk is not something the PDF
+/// holds, and a leak scan would take a size that happens to equal a door code for a leak.
 pub fn pdfinfo(pdf: &Path) -> String {
     let o = Command::new("pdfinfo").arg("-meta").arg(pdf).output().expect("pdfinfo runs");
     let o2 = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo runs");
-    format!("{}{}", String::from_utf8_lossy(&o2.stdout), String::from_utf8_lossy(&o.stdout))
+    let info: String =
+        String::from_utf8_lossy(&o2.stdout).lines().filter(|l| !l.starts_with("File size:")).map(|l| format!("{l}\n")).collect();
+    format!("{info}{}", String::from_utf8_lossy(&o.stdout))
 }
 
 /// Reads a `;`-separated UTF-8 CSV with a header into maps.
