@@ -98,7 +98,11 @@ pub fn plan(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &mut Vec<
             "shift": shift_text(cleared, signature, day),
             "visits": visits
                 .iter()
-                .map(|v| visit_row(v, &partners(by_person.get(&(v.person_id.as_str(), day)).map_or(&[][..], Vec::as_slice), v)))
+                .map(|v| {
+                    let mut row = visit_row(v, &partners(by_person.get(&(v.person_id.as_str(), day)).map_or(&[][..], Vec::as_slice), v));
+                    row["h"] = json!(crate::render::rows::schedule(&row));
+                    row
+                })
                 .collect::<Vec<_>>(),
         });
         jobs.push(planner.finish(Draft {

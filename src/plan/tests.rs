@@ -20,8 +20,12 @@ fn day() -> NaiveDate {
 
 /// The demo fixtures, cleared, and the export directory (kept alive by the caller).
 fn demo() -> (Cleared, tempfile::TempDir) {
+    fixtures(Scale::Demo)
+}
+
+fn fixtures(scale: Scale) -> (Cleared, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    generate(Scale::Demo, 1, dir.path()).unwrap();
+    generate(scale, 1, dir.path()).unwrap();
     let loaded = match crate::ingest::load(dir.path(), &Config::default(), day()) {
         Ok(l) => l,
         Err(crate::ingest::IngestError::Fatal(d)) => panic!("demo fixtures unreadable: {d:?}"),
@@ -543,4 +547,39 @@ fn planning_against_the_published_pack_leaves_out_only_unchanged_template_data()
         }
     }
     assert!(left_out > 10, "{left_out}");
+}
+
+/// The visit tables' rows come with their heights (`render::rows`), so Typst lays each row
+/// out once: every schedule and planerade besök of a unit's fixtures is the same PDF, byte
+/// for byte, as when Typst measures the rows itself (`h` left out), and nearly every row has
+/// its height.
+#[test]
+fn visit_rows_sized_in_advance_give_the_bytes_of_measured_rows() {
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            let (cleared, _dir) = fixtures(Scale::Unit);
+            let jobs = plan_for(&cleared);
+            let renderer = Renderer::new(Templates::load(None).unwrap(), day()).unwrap();
+            let (mut sized, mut rows, mut documents) = (0, 0, 0);
+            for job in jobs.iter().filter(|j| matches!(j.kind, DocKind::Schema | DocKind::PlaneradeBesok)) {
+                let mut context = job.context();
+                for v in context["doc"]["visits"].as_array_mut().unwrap() {
+                    rows += 1;
+                    sized += usize::from(v["h"].is_number());
+                    v["h"] = serde_json::Value::Null;
+                }
+                let mut measured = job.clone();
+                measured.context_json = serde_json::to_string(&context).unwrap().into();
+                let (a, b) = (renderer.render_one(job).unwrap(), renderer.render_one(&measured).unwrap());
+                assert_eq!(a.pages, b.pages, "{}", job.path);
+                assert!(a.bytes == b.bytes, "{}: rows sized in advance differ from measured rows", job.path);
+                documents += 1;
+            }
+            assert!(documents > 20 && rows > 300, "{documents} documents, {rows} rows");
+            assert!(sized * 100 >= rows * 95, "only {sized} of {rows} rows were sized in advance");
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }

@@ -55,7 +55,14 @@ fn planerade_besok(cleared: &Cleared, scope: &Scope, planner: &Planner, jobs: &m
                     "week": week,
                     "unit_id": unit.id,
                     "unit_name": unit.name,
-                    "visits": visits.iter().map(|v| visit_row(v, &partners(&visits, v))).collect::<Vec<_>>(),
+                    "visits": visits
+                        .iter()
+                        .map(|v| {
+                            let mut row = visit_row(v, &partners(&visits, v));
+                            row["h"] = json!(crate::render::rows::planerade_besok(&row));
+                            row
+                        })
+                        .collect::<Vec<_>>(),
                 }),
                 attachments: Vec::new(),
                 retention_kind: None,

@@ -10,6 +10,7 @@
 //! timestamp, and its creator is fixed.
 
 pub mod qr;
+pub mod rows;
 mod templates;
 mod world;
 

@@ -20,7 +20,7 @@ use typst::{Library, LibraryExt, World};
 /// fallbacks so Arabic, Hebrew, symbols and emoji print as themselves. Licence: fonts/OFL.txt.
 /// Without TrueType hinting (`scripts/dehint-fonts.py`): every PDF embeds a subset of each
 /// font it uses, and hinting (screen-only) made that subset a third larger and slower to write.
-const FONT_FILES: &[&[u8]] = &[
+pub(super) const FONT_FILES: &[&[u8]] = &[
     include_bytes!("../../fonts/NotoSans-Regular.ttf"),
     include_bytes!("../../fonts/NotoSans-Bold.ttf"),
     include_bytes!("../../fonts/NotoSans-Italic.ttf"),
