@@ -724,3 +724,30 @@ fn rows_sized_in_advance_are_never_too_small() {
         .join()
         .unwrap();
 }
+
+/// Spare copies of a blank form (the unnamed forms) are laid out once and put under each
+/// page's stamp: the same PDF, byte for byte, as Typst laying out every copy.
+#[test]
+fn spare_copies_laid_out_once_are_the_bytes_of_every_copy_laid_out() {
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            let (cleared, _dir) = demo();
+            let jobs = plan_for(&cleared);
+            let renderer = Renderer::new(Templates::load(None).unwrap(), day()).unwrap();
+            let spare: Vec<(&DocJob, usize)> = jobs
+                .iter()
+                .filter_map(|j| j.context()["doc"]["copies"].as_u64().map(|n| (j, n as usize)))
+                .filter(|(_, n)| *n > 1)
+                .collect();
+            assert!(spare.len() >= 2, "{} spare forms", spare.len());
+            for (job, copies) in spare {
+                let (composed, compiled) = (renderer.render_one(job).unwrap(), renderer.render_compiled(job).unwrap());
+                assert_eq!((composed.pages, compiled.pages), (copies, copies), "{}", job.path);
+                assert!(composed.bytes == compiled.bytes, "{}: the copies laid out once differ from every copy laid out", job.path);
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

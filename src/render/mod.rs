@@ -145,21 +145,79 @@ impl Renderer {
         &self.templates
     }
 
-    /// The job's template filled with its context: one document's Typst source.
-    fn source(&self, job: &dyn Job, one_page: bool) -> Result<String, RenderError> {
-        self.templates
-            .render(job.template(), &self.context(job, one_page))
-            .map_err(|source| RenderError::Template { id: job.id().to_string(), source })
+    /// Fills the template and compiles one document to PDF. Spare copies of a form
+    /// ([`Renderer::render_copies`]) are laid out once and repeated under each page's stamp.
+    pub fn render_one(&self, job: &dyn Job) -> Result<Pdf, RenderError> {
+        let context = self.context(job, false);
+        if let Some(copies) = spare_copies(&context)
+            && let Some(pdf) = self.render_copies(job, &context, copies)?
+        {
+            return Ok(pdf);
+        }
+        self.compile_context(job, &context)
     }
 
-    /// Fills the template and compiles one document to PDF.
-    pub fn render_one(&self, job: &dyn Job) -> Result<Pdf, RenderError> {
+    /// The document compiled as its template says, every page laid out by Typst.
+    pub(crate) fn render_compiled(&self, job: &dyn Job) -> Result<Pdf, RenderError> {
+        self.compile_context(job, &self.context(job, false))
+    }
+
+    fn compile_context(&self, job: &dyn Job, context: &serde_json::Value) -> Result<Pdf, RenderError> {
         let id = job.id();
-        let world = self.base.world(self.source(job, false)?, job.attachments(), self.today);
-        let document = typst::compile::<PagedDocument>(&world)
-            .output
-            .map_err(|diags| RenderError::Typst { id: id.to_string(), message: describe(&diags) })?;
+        let document = self.compile(job, context)?;
         export(id, &document)
+    }
+
+    fn compile(&self, job: &dyn Job, context: &serde_json::Value) -> Result<PagedDocument, RenderError> {
+        let id = job.id();
+        let source =
+            self.templates.render(job.template(), context).map_err(|source| RenderError::Template { id: id.to_string(), source })?;
+        let world = self.base.world(source, job.attachments(), self.today);
+        typst::compile::<PagedDocument>(&world).output.map_err(|diags| RenderError::Typst { id: id.to_string(), message: describe(&diags) })
+    }
+
+    /// Spare copies of a blank form (`doc.copies` > 1: the unnamed forms, a hundred pages
+    /// to a unit): pages alike but for the stamp's "Sida X av Y". Typst lays every copy out
+    /// anew, at the cost of a page of its own; here the form is laid out once (one copy, no
+    /// stamp: `lib.typ`'s page set-up leaves the footer out without a stamp) and the stamps
+    /// once per page on empty pages (`stamp.pages_only`), and each page is the form's frame
+    /// with that page's stamp on it. The PDF is the same bytes as compiling the copies (a
+    /// test compares them). `None` if the form did not come out as one page, or the stamps
+    /// not as one page each: then the copies are compiled as they are.
+    fn render_copies(&self, job: &dyn Job, context: &serde_json::Value, copies: usize) -> Result<Option<Pdf>, RenderError> {
+        use typst::layout::{Frame, FrameItem, GroupItem};
+        let mut form = context.clone();
+        form["doc"]["copies"] = 1.into();
+        form["stamp"] = serde_json::Value::Null;
+        let mut stamps = context.clone();
+        stamps["stamp"]["pages_only"] = copies.into();
+        let (form, stamps) = (self.compile(job, &form)?, self.compile(job, &stamps)?);
+        if form.pages().len() != 1 || stamps.pages().len() != copies {
+            return Ok(None);
+        }
+        // The form's frame without its introspection tags: the same elements on every page
+        // would be the same locations many times over (the stamps' pages carry their own).
+        fn untagged(frame: &Frame) -> Frame {
+            let mut out = Frame::new(frame.size(), frame.kind());
+            out.push_multiple(frame.items().filter(|(_, item)| !matches!(item, FrameItem::Tag(_))).map(|(pos, item)| match item {
+                FrameItem::Group(group) => (*pos, FrameItem::Group(GroupItem { frame: untagged(&group.frame), ..group.clone() })),
+                other => (*pos, other.clone()),
+            }));
+            out
+        }
+        let body = untagged(&form.pages()[0].frame);
+        let pages = stamps
+            .pages()
+            .iter()
+            .map(|page| {
+                let mut frame = Frame::new(page.frame.size(), page.frame.kind());
+                frame.push_multiple(body.items().cloned());
+                frame.push_multiple(page.frame.items().cloned());
+                typst_layout::Page { frame, ..page.clone() }
+            })
+            .collect();
+        let document = PagedDocument::new(pages, stamps.info().clone());
+        export(job.id(), &document).map(Some)
     }
 
     /// Batch + split (DESIGN.md): compiles the jobs as ONE Typst document, each in its own
@@ -178,34 +236,57 @@ impl Renderer {
         let first = jobs.first().map(|j| j.id().to_string()).unwrap_or_default();
         let mut main = String::new();
         let one_page: Vec<bool> = jobs.iter().map(|j| j.pages_hint() == 1).collect();
-        for (job, &one) in jobs.iter().zip(&one_page) {
+        // Spare copies of a form are rendered alone (`render_one`), the rest as one compile.
+        let mut alone = vec![false; jobs.len()];
+        for (i, (job, &one)) in jobs.iter().zip(&one_page).enumerate() {
             if !job.attachments().is_empty() {
                 return Err(RenderError::Typst { id: job.id().to_string(), message: "bilagor sätts var för sig".into() });
             }
+            let context = self.context(*job, one);
+            if spare_copies(&context).is_some() {
+                alone[i] = true;
+                continue;
+            }
+            let source = self
+                .templates
+                .render(job.template(), &context)
+                .map_err(|source| RenderError::Template { id: job.id().to_string(), source })?;
             main.push_str("#pagebreak(weak: true)\n#[\n");
-            main.push_str(&self.source(*job, one)?);
+            main.push_str(&source);
             main.push_str("\n]\n");
         }
-        let world = self.base.world(main, &[], self.today);
-        let document = typst::compile::<PagedDocument>(&world)
-            .output
-            .map_err(|diags| RenderError::Typst { id: first.clone(), message: describe(&diags) })?;
-        let starts = document_starts(&document);
-        let pages = document.pages();
-        if starts.len() != jobs.len() || starts.first() != Some(&0) || starts.windows(2).any(|w| w[0] >= w[1]) {
+        let batched = alone.iter().filter(|a| !**a).count();
+        let document = if batched == 0 {
+            None
+        } else {
+            let world = self.base.world(main, &[], self.today);
+            Some(
+                typst::compile::<PagedDocument>(&world)
+                    .output
+                    .map_err(|diags| RenderError::Typst { id: first.clone(), message: describe(&diags) })?,
+            )
+        };
+        let starts = document.as_ref().map(document_starts).unwrap_or_default();
+        if starts.len() != batched || (batched > 0 && starts.first() != Some(&0)) || starts.windows(2).any(|w| w[0] >= w[1]) {
             return Err(RenderError::Typst { id: first, message: "dokumentens början hittades inte i omgången".into() });
         }
+        let mut next = 0;
         jobs.iter()
             .enumerate()
             .map(|(i, job)| {
-                let end = starts.get(i + 1).copied().unwrap_or(pages.len());
-                if one_page[i] && end - starts[i] != 1 {
+                let Some(document) = document.as_ref().filter(|_| !alone[i]) else {
+                    return self.render_one(*job);
+                };
+                let pages = document.pages();
+                let (start, end) = (starts[next], starts.get(next + 1).copied().unwrap_or(pages.len()));
+                next += 1;
+                if one_page[i] && end - start != 1 {
                     return self.render_one(*job);
                 }
                 let mut info = document.info().clone();
                 // Every document sets its own title; the batch's info keeps the last one.
                 info.title = job.context().get("title").and_then(|t| t.as_str()).map(Into::into);
-                let one = PagedDocument::new(pages[starts[i]..end].iter().cloned().collect(), info);
+                let one = PagedDocument::new(pages[start..end].iter().cloned().collect(), info);
                 export(job.id(), &one)
             })
             .collect()
@@ -354,6 +435,11 @@ impl Renderer {
         typst::comemo::evict(0);
         Ok(pages)
     }
+}
+
+/// How many spare copies of a blank form the document is (`doc.copies`), if more than one.
+fn spare_copies(context: &serde_json::Value) -> Option<usize> {
+    context.get("doc")?.get("copies")?.as_u64().map(|n| n as usize).filter(|&n| n > 1)
 }
 
 /// The PDF of one compiled document: no timestamp, a fixed creator, the id as identifier.
