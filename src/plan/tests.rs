@@ -746,6 +746,19 @@ fn spare_copies_laid_out_once_are_the_bytes_of_every_copy_laid_out() {
                 assert_eq!((composed.pages, compiled.pages), (copies, copies), "{}", job.path);
                 assert!(composed.bytes == compiled.bytes, "{}: the copies laid out once differ from every copy laid out", job.path);
             }
+            // A `lib.typ` of one's own that does not know `pages_only` (it would print the
+            // form on every stamp page): the copies are compiled as they are.
+            let dir = tempfile::tempdir().unwrap();
+            let builtin = Templates::load(None).unwrap().source("lib.typ").unwrap().to_string();
+            let older = builtin.replace("if only == none { body } else { range(only - 1).map(_ => pagebreak()).join() }", "body");
+            assert_ne!(older, builtin);
+            std::fs::write(dir.path().join("lib.typ"), older.replace("pages_only", "sidor_enbart")).unwrap();
+            let renderer = Renderer::new(Templates::load(Some(dir.path())).unwrap(), day()).unwrap();
+            let (job, copies) =
+                jobs.iter().find_map(|j| j.context()["doc"]["copies"].as_u64().filter(|n| *n > 1).map(|n| (j, n as usize))).unwrap();
+            let (own, compiled) = (renderer.render_one(job).unwrap(), renderer.render_compiled(job).unwrap());
+            assert_eq!(own.pages, copies);
+            assert!(own.bytes == compiled.bytes, "{}: an own lib.typ", job.path);
         })
         .unwrap()
         .join()

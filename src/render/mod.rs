@@ -158,6 +158,7 @@ impl Renderer {
     }
 
     /// The document compiled as its template says, every page laid out by Typst.
+    #[cfg(test)]
     pub(crate) fn render_compiled(&self, job: &dyn Job) -> Result<Pdf, RenderError> {
         self.compile_context(job, &self.context(job, false))
     }
@@ -182,16 +183,22 @@ impl Renderer {
     /// stamp: `lib.typ`'s page set-up leaves the footer out without a stamp) and the stamps
     /// once per page on empty pages (`stamp.pages_only`), and each page is the form's frame
     /// with that page's stamp on it. The PDF is the same bytes as compiling the copies (a
-    /// test compares them). `None` if the form did not come out as one page, or the stamps
-    /// not as one page each: then the copies are compiled as they are.
+    /// test compares them). `None` (then the copies are compiled as they are) if the page
+    /// set-up in use does not know `pages_only` (a `lib.typ` of one's own), either compile
+    /// fails, the form did not come out as one page, or the stamps not as one page each.
     fn render_copies(&self, job: &dyn Job, context: &serde_json::Value, copies: usize) -> Result<Option<Pdf>, RenderError> {
         use typst::layout::{Frame, FrameItem, GroupItem};
+        if !self.templates.source("lib.typ").is_ok_and(|lib| lib.contains("pages_only")) {
+            return Ok(None);
+        }
         let mut form = context.clone();
         form["doc"]["copies"] = 1.into();
         form["stamp"] = serde_json::Value::Null;
         let mut stamps = context.clone();
         stamps["stamp"]["pages_only"] = copies.into();
-        let (form, stamps) = (self.compile(job, &form)?, self.compile(job, &stamps)?);
+        let (Ok(form), Ok(stamps)) = (self.compile(job, &form), self.compile(job, &stamps)) else {
+            return Ok(None);
+        };
         if form.pages().len() != 1 || stamps.pages().len() != copies {
             return Ok(None);
         }
