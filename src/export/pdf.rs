@@ -57,6 +57,25 @@ fn nums(ops: &[Object]) -> Vec<f32> {
     ops.iter().filter_map(|o| o.as_float().ok().or_else(|| o.as_i64().ok().map(|i| i as f32))).collect()
 }
 
+/// The horizontal rules (stroked segments longer than 20 pt) drawn on a PDF's first page:
+/// their heights from the top of an A4 page in pt, top first, each once. For tests that
+/// compare a table's row heights.
+#[cfg(test)]
+pub(crate) fn horizontal_rules(bytes: &[u8]) -> Vec<f64> {
+    let doc = Document::load_mem(bytes).expect("a PDF");
+    let page = doc.page_iter().next().expect("a page");
+    let g = page_geometry(&doc, page).expect("a readable page");
+    let mut ys: Vec<f64> = g
+        .segments
+        .iter()
+        .filter(|s| (s.y0 - s.y1).abs() < 0.001 && (s.x1 - s.x0).abs() > 20.0)
+        .map(|s| ((842.0 - f64::from(s.y0)) * 100.0).round() / 100.0)
+        .collect();
+    ys.sort_by(f64::total_cmp);
+    ys.dedup();
+    ys
+}
+
 /// The text runs and stroked segments of one page.
 fn page_geometry(doc: &Document, page: ObjectId) -> Result<PageGeometry, lopdf::Error> {
     let fonts = doc.get_page_fonts(page)?;

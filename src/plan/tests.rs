@@ -584,53 +584,6 @@ fn visit_rows_sized_in_advance_give_the_bytes_of_measured_rows() {
         .unwrap();
 }
 
-/// The horizontal rules drawn on a PDF's first page (y of each, top down, in pt), with the
-/// transformations of the groups they are drawn in applied: a grid's row boundaries.
-fn horizontal_rules(pdf: &[u8]) -> Vec<f64> {
-    use lopdf::content::Content;
-    let doc = lopdf::Document::load_mem(pdf).unwrap();
-    let page = doc.page_iter().next().unwrap();
-    let ops = Content::decode(&doc.get_page_content(page).unwrap()).unwrap().operations;
-    let num = |o: &lopdf::Object| o.as_float().map(f64::from).or_else(|_| o.as_i64().map(|i| i as f64)).ok();
-    // The current transformation (a b c d e f) and its saved copies.
-    let mut ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-    let mut saved = Vec::new();
-    let apply = |m: &[f64; 6], x: f64, y: f64| (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]);
-    let mut start = (0.0, 0.0);
-    let mut ys = Vec::new();
-    for op in &ops {
-        let n: Vec<f64> = op.operands.iter().filter_map(num).collect();
-        match op.operator.as_str() {
-            "q" => saved.push(ctm),
-            "Q" => ctm = saved.pop().unwrap_or(ctm),
-            "cm" => {
-                let m = [n[0], n[1], n[2], n[3], n[4], n[5]];
-                let c = ctm;
-                ctm = [
-                    m[0] * c[0] + m[1] * c[2],
-                    m[0] * c[1] + m[1] * c[3],
-                    m[2] * c[0] + m[3] * c[2],
-                    m[2] * c[1] + m[3] * c[3],
-                    m[4] * c[0] + m[5] * c[2] + c[4],
-                    m[4] * c[1] + m[5] * c[3] + c[5],
-                ];
-            }
-            "m" => start = apply(&ctm, n[0], n[1]),
-            "l" => {
-                let end = apply(&ctm, n[0], n[1]);
-                if (end.1 - start.1).abs() < 0.001 && (end.0 - start.0).abs() > 20.0 {
-                    ys.push(((842.0 - end.1) * 1000.0).round() / 1000.0);
-                }
-                start = end;
-            }
-            _ => {}
-        }
-    }
-    ys.sort_by(f64::total_cmp);
-    ys.dedup();
-    ys
-}
-
 /// Rows sized in advance are never too small, whatever the text: visits written to trip the
 /// line counting (punctuation after spaces, quotes and brackets, long and hyphenated words,
 /// other scripts, double spaces, wide and narrow letters) are set with their heights and
@@ -705,7 +658,7 @@ fn rows_sized_in_advance_are_never_too_small() {
             measured.context_json = serde_json::to_string(&context).unwrap().into();
             let (a, b) = (renderer.render_one(&hinted).unwrap(), renderer.render_one(&measured).unwrap());
             assert_eq!((a.pages, b.pages), (1, 1));
-            let (a, b) = (horizontal_rules(&a.bytes), horizontal_rules(&b.bytes));
+            let (a, b) = (crate::export::pdf::horizontal_rules(&a.bytes), crate::export::pdf::horizontal_rules(&b.bytes));
             // The stamp's rule, the header row's two, one under each visit.
             assert_eq!(a.len(), b.len(), "{a:?} {b:?}");
             assert!(a.len() >= tricky.len() + 2, "{a:?}");
