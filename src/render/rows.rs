@@ -53,6 +53,9 @@ thread_local! {
     static WIDTHS: std::cell::RefCell<std::collections::HashMap<(Style, String), f64>> = Default::default();
 }
 
+/// How many shaped widths a thread keeps before it starts afresh.
+const MAX_WIDTHS: usize = 200_000;
+
 /// A little room at the end of each line (pt), so a line that fits to the last hundredth
 /// of a point is not counted as fitting when Typst's sum rounds the other way.
 const SLACK: f64 = 0.01;
@@ -80,7 +83,14 @@ fn width(text: &str, style: Style) -> Option<f64> {
     let shaped = rustybuzz::shape(face, &[], buffer);
     let units: i64 = shaped.glyph_positions().iter().map(|p| i64::from(p.x_advance)).sum();
     let w = units as f64 / f64::from(face.units_per_em());
-    WIDTHS.with(|m| m.borrow_mut().insert((style, text.to_string()), w));
+    WIDTHS.with(|m| {
+        let mut m = m.borrow_mut();
+        // Bounded: the web page's process plans run after run on the same threads.
+        if m.len() >= MAX_WIDTHS {
+            m.clear();
+        }
+        m.insert((style, text.to_string()), w)
+    });
     Some(w)
 }
 
