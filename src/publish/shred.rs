@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 use super::history::{Ended, Reason};
 use super::{Diff, Entry, Manifest, Publisher};
 use crate::plan::{Audience, audience_dir, hex};
+use crate::render::rows::ShredTable;
 use crate::render::{Job, RenderError, Renderer};
 use crate::retention::SECRECY_TEXT;
 
@@ -262,9 +263,10 @@ pub fn csv(unit: &str, items: &[Item]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// A listed sheet as the PDF prints it (both parts).
-fn list_row(i: &Item) -> Value {
-    json!({
+/// A listed sheet as the PDF prints it in `table`, with the row's height (`h`, pt) worked
+/// out before layout where it can be (`render::rows`), so Typst lays the row out once.
+fn list_row(i: &Item, table: ShredTable) -> Value {
+    let mut row = json!({
         "label": i.old.label,
         "subject": i.old.subject,
         "id": i.old.id,
@@ -273,10 +275,13 @@ fn list_row(i: &Item) -> Value {
         "printed": i.old.printed,
         "storage": i.old.storage,
         "note": reason_text(i),
-    })
+    });
+    row["h"] = json!(crate::render::rows::gallringslista(&row, table));
+    row
 }
 
 /// One list as a document for the renderer.
+#[derive(Clone)]
 struct ListJob {
     id: String,
     path: String,
@@ -312,7 +317,7 @@ impl ListJob {
             let rows: Vec<Value> = items
                 .iter()
                 .filter(|i| i.reason == reason)
-                .map(list_row)
+                .map(|i| list_row(i, ShredTable::Unused))
                 .collect();
             (!rows.is_empty()).then(|| json!({ "title": title, "note": note, "rows": rows }))
         })
@@ -323,7 +328,7 @@ impl ListJob {
             let Some(routine) = filled_in(i) else {
                 continue;
             };
-            let row = list_row(i);
+            let row = list_row(i, ShredTable::Filled);
             match filled.iter_mut().find(|(r, _)| *r == routine) {
                 Some((_, rows)) => rows.push(row),
                 None => filled.push((routine, vec![row])),
@@ -466,6 +471,75 @@ mod tests {
         assert!(csv.contains("\r\nU;oanvand;"), "{csv}");
         assert!(csv.contains("\r\nU;ifylld;"), "{csv}");
         assert!(filled_in(&items[0]).unwrap().contains("efterregistrering"));
+    }
+
+    /// Rows sized in advance (`render::rows::gallringslista`) give the same PDF as rows Typst
+    /// measures: a list of both parts with short and long labels, subjects and places (one
+    /// line, wrapped, a word wider than its column, another script) is rendered both ways.
+    #[test]
+    fn list_rows_sized_in_advance_give_the_bytes_of_measured_rows() {
+        let rule = "när ny version skrivs ut";
+        let subjects = [
+            "Anna A",
+            "Åsa-Britt Ödman-Lindqvist och Karl-Gustav Ödman-Lindqvist, makar",
+            "Fatima Al-Sayed (العربية)",
+            "Storgatansförlängningensvägsändenshusochgårdsplan",
+            "",
+            "Wilhelm Wwwwwwww Mmmmmmmm",
+        ];
+        let storages = ["Personakt", "Pärmen för planerade besök, flik Måndag–Söndag, hyllan vid dörren", "Låst skåp"];
+        let mut documents = Vec::new();
+        for i in 0..30 {
+            let mut e = entry(&format!("GP-{i}"), "U", Audience::Personal, "a", Some(&format!("p{i}")), rule);
+            e.subject = subjects[i % subjects.len()].into();
+            e.storage = storages[i % storages.len()].into();
+            if i % 3 == 0 {
+                e.kind = crate::plan::DocKind::Schema;
+                e.person = None;
+                e.label = if i % 2 == 0 { "Pappersschema".into() } else { "Pappersschema – tisdag 24 november, kvällspasset".into() };
+                e.subject = if i % 4 == 0 { "HT-NORR 1 – Anna".into() } else { e.subject.clone() };
+                e.date = Some("2026-11-24".into());
+                e.gallring = "2026-11-25".into();
+                e.storage = "Schemapärmen".into();
+            }
+            documents.push(e);
+        }
+        let old = Manifest { generated_for: "2026-11-24".into(), documents };
+        let mut new = old.clone();
+        new.generated_for = "2026-11-25".into();
+        new.documents.retain(|e| e.date.is_none() && !e.id.ends_with('3'));
+        for e in new.documents.iter_mut().step_by(2) {
+            e.version = "9".repeat(64);
+        }
+        let diff = Diff::between(&old, &new);
+        let lists = ShredLists::compute(&diff, &new, d("2026-11-25"), &Earlier::default());
+        let items = &lists.lists[&("U".to_string(), Audience::Personal)];
+        let renderer = Renderer::new(crate::render::Templates::load(None).unwrap(), d("2026-11-25")).unwrap();
+        let sized = ListJob::new(&renderer, "U", "Enheten", Audience::Personal, items, "2026-11-25", Some("2026-11-25 02:00"));
+        let mut measured = sized.clone();
+        let (mut rows, mut with_height, mut one_line) = (0, 0, 0);
+        for part in ["sections", "filled"] {
+            for table in measured.context["doc"][part].as_array_mut().unwrap() {
+                for row in table["rows"].as_array_mut().unwrap() {
+                    rows += 1;
+                    with_height += usize::from(row["h"].is_number());
+                    // One line of text: the tick box is the highest thing in the row.
+                    one_line += usize::from(row["h"].as_f64().is_some_and(|h| h < 20.0));
+                    row["h"] = Value::Null;
+                }
+            }
+        }
+        assert!(rows >= 25 && with_height * 10 >= rows * 7 && with_height < rows, "{with_height} of {rows} rows sized");
+        assert!(one_line >= 3, "{one_line} rows of one line");
+        let big_stack = std::thread::Builder::new().stack_size(64 << 20);
+        let (a, b) = big_stack
+            .spawn(move || (renderer.render_one(&sized).unwrap(), renderer.render_one(&measured).unwrap()))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(a.pages > 1, "{} pages", a.pages);
+        assert_eq!(a.pages, b.pages);
+        assert!(a.bytes == b.bytes, "rows sized in advance differ from measured rows");
     }
 
     #[test]

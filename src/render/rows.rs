@@ -1,5 +1,5 @@
-//! Row heights for the visit tables (the pappersschema and planerade besök), computed before
-//! layout from the body font's metrics.
+//! Row heights for the visit tables (the pappersschema and planerade besök) and the
+//! gallringslista's tables, computed before layout from the body font's metrics.
 //!
 //! Typst sizes an `auto` grid row by laying out each of its cells twice: once to measure,
 //! once to place. A row that comes with its height is laid out once, which makes a visit
@@ -15,9 +15,10 @@
 //! control character, or a piece wider than its column gets no height (`null`), and the
 //! template lets Typst measure that row as before.
 //!
-//! The numbers here mirror `schema.typ` and `planerade_besok.typ` (page width, columns,
-//! insets, text sizes, leading). A test renders every visit table of the fixtures both ways
-//! and compares the PDFs byte for byte; change the two together.
+//! The numbers here mirror `schema.typ`, `planerade_besok.typ` and `gallringslista.typ` (page
+//! width, columns, insets, text sizes, leading). Tests render every visit table of the
+//! fixtures, and gallringslistor, both ways and compare the PDFs byte for byte; change the
+//! two together.
 
 use std::sync::LazyLock;
 
@@ -126,7 +127,8 @@ fn starts_line(c: char) -> bool {
 /// at spaces followed by a letter, digit, middle dot or dash and not preceded by an opening
 /// bracket or quote (breaks Unicode's rules always allow; Typst may break at more places, never needs more
 /// lines). `None` if a character is not in the body font or a piece between two such
-/// breaks is wider than the column. Empty text: 0 lines.
+/// breaks is wider than the column, except a text of ASCII letters and digits alone, which
+/// no rule breaks (one line). Empty text: 0 lines.
 pub fn lines(runs: &[(&str, Style)], size: f64, width: f64) -> Option<usize> {
     let chars: Vec<(char, Style)> = runs.iter().flat_map(|&(t, s)| t.chars().map(move |c| (c, s))).collect();
     if chars.is_empty() {
@@ -150,6 +152,11 @@ pub fn lines(runs: &[(&str, Style)], size: f64, width: f64) -> Option<usize> {
         i = j;
     }
     pieces.push((width_of(&chars[start..])?, 0.0));
+    // Letters and digits alone (a version, a number) hold together under Unicode's rules:
+    // one line, even wider than the column (Typst lets it run into the cell's inset).
+    if pieces.len() == 1 && chars.iter().all(|(c, _)| c.is_ascii_alphanumeric()) {
+        return Some(1);
+    }
     let mut lines = 0;
     let mut x = 0.0;
     let mut spaces = 0.0;
@@ -280,6 +287,51 @@ pub fn planerade_besok(v: &Value) -> Option<f64> {
     Some(stack(&same(most, size), 0.65 * size) + 2.0 * inset)
 }
 
+/// The tick box (`lib.typ`'s `tick-box`, 3.6 mm high) as a cell's only line: the line is as
+/// high as the box.
+const TICK_BOX: f64 = 3.6 * MM;
+
+/// Which of the gallringslista's two tables a row is in (`gallringslista.typ`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShredTable {
+    /// Part 1, the copies to shred now: (15mm, 38mm, 1fr, 29mm, 17mm, 11mm, 20mm, 48mm,
+    /// 46mm): a tick box, label, subject, id, version, pages, printed, storage, reason.
+    Unused,
+    /// Part 2, the sheets that may have been written on: (22mm, 15mm, 45mm, 1fr, 29mm, 17mm,
+    /// 11mm, 20mm): two tick boxes, label, subject, id, version, pages, printed.
+    Filled,
+}
+
+/// A row of the gallringslista (`gallringslista.typ`): A4 landscape, 11 mm margins, 8.5pt
+/// text, inset 3.5pt, Typst's default leading (0.65em). `r` is the row's data (`label`,
+/// `subject`, `id`, `version`, `pages`, `printed`, `storage`, `note`).
+pub fn gallringslista(r: &Value, table: ShredTable) -> Option<f64> {
+    let (inset, size) = (3.5, 8.5);
+    let columns: &[f64] = match table {
+        ShredTable::Unused => &[15.0, 38.0, 0.0, 29.0, 17.0, 11.0, 20.0, 48.0, 46.0],
+        ShredTable::Filled => &[22.0, 15.0, 45.0, 0.0, 29.0, 17.0, 11.0, 20.0],
+    };
+    let fixed: f64 = columns.iter().map(|c| c * MM).sum();
+    let width = |i: usize| if columns[i] == 0.0 { (297.0 - 22.0) * MM - fixed } else { columns[i] * MM } - 2.0 * inset;
+    let printed = text(r, "printed").filter(|p| !p.is_empty()).unwrap_or("–");
+    let version = format!("v{}", text(r, "version")?);
+    let pages = r.get("pages")?.as_u64()?.to_string();
+    let mut texts = vec![text(r, "label")?, text(r, "subject")?, text(r, "id")?, &version, &pages, printed];
+    if table == ShredTable::Unused {
+        texts.push(text(r, "storage")?);
+        texts.push(text(r, "note")?);
+    }
+    let first = match table {
+        ShredTable::Unused => 1,
+        ShredTable::Filled => 2,
+    };
+    let mut most = 0;
+    for (i, t) in texts.into_iter().enumerate() {
+        most = most.max(lines(&[(t, Style::Regular)], size, width(first + i))?);
+    }
+    Some(stack(&same(most, size), 0.65 * size).max(TICK_BOX) + 2.0 * inset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,8 +346,12 @@ mod tests {
         let word = "m".repeat((3.0 / w).floor() as usize);
         let ten = [word.as_str(); 10].join(" ");
         assert_eq!(lines(&[(&ten, Style::Regular)], 10.0, 100.0), Some(4));
-        // A word wider than the column, a character the body font lacks, a line break: no count.
-        assert_eq!(lines(&[(&"m".repeat(60), Style::Regular)], 10.0, 100.0), None);
+        // Letters and digits alone hold together: one line, however wide.
+        assert_eq!(lines(&[(&"m".repeat(60), Style::Regular)], 10.0, 100.0), Some(1));
+        // A word with a hyphen wider than the column (Typst may break after the hyphen), a
+        // character the body font lacks, a line break: no count.
+        assert_eq!(lines(&[(&format!("{}-{}", "m".repeat(30), "m".repeat(30)), Style::Regular)], 10.0, 100.0), None);
+        assert_eq!(lines(&[(&"m".repeat(60), Style::Regular), ("m", Style::Bold)], 10.0, 100.0), Some(1));
         assert_eq!(lines(&[("مرحبا", Style::Regular)], 10.0, 100.0), None);
         assert_eq!(lines(&[("a\nb", Style::Regular)], 10.0, 100.0), None);
     }
