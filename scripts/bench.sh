@@ -28,7 +28,7 @@ mkdir -p "$DIR"
 
 cargo build --release --quiet --bin reservpack --bench city
 BIN="$DIR/reservpack"
-cp target/release/reservpack "$BIN.new" && mv "$BIN.new" "$BIN"
+cp "${CARGO_TARGET_DIR:-target}/release/reservpack" "$BIN.new" && mv "$BIN.new" "$BIN"
 if [ ! -f "$IN/personer.csv" ]; then
   "$BIN" fixtures --scale "$SCALE" --out "$IN" >/dev/null
 fi
