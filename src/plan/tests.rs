@@ -34,10 +34,7 @@ fn fixtures(scale: Scale) -> (Cleared, tempfile::TempDir) {
     (cleared, dir)
 }
 
-/// Runs `f` on a thread with a large stack (Typst overflows a test thread's default one).
-fn on_a_large_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap();
-}
+use crate::render::on_a_large_stack;
 
 fn plan_for(cleared: &Cleared) -> Vec<DocJob> {
     let templates = Templates::load(None).unwrap();

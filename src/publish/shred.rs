@@ -531,12 +531,8 @@ mod tests {
         }
         assert!(rows >= 25 && with_height * 10 >= rows * 7 && with_height < rows, "{with_height} of {rows} rows sized");
         assert!(one_line >= 3, "{one_line} rows of one line");
-        let big_stack = std::thread::Builder::new().stack_size(64 << 20);
-        let (a, b) = big_stack
-            .spawn(move || (renderer.render_one(&sized).unwrap(), renderer.render_one(&measured).unwrap()))
-            .unwrap()
-            .join()
-            .unwrap();
+        let (a, b) =
+            crate::render::on_a_large_stack(move || (renderer.render_one(&sized).unwrap(), renderer.render_one(&measured).unwrap()));
         assert!(a.pages > 1, "{} pages", a.pages);
         assert_eq!(a.pages, b.pages);
         assert!(a.bytes == b.bytes, "rows sized in advance differ from measured rows");

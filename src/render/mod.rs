@@ -485,6 +485,13 @@ fn describe(diags: &[typst::diag::SourceDiagnostic]) -> String {
     out.join("; ")
 }
 
+/// Runs `f` on a thread with a large stack, as the render threads have (Typst overflows a
+/// test thread's default one), and returns what it returns. For tests that render.
+#[cfg(test)]
+pub(crate) fn on_a_large_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap()
+}
+
 /// Configures rayon's global pool, which Typst uses inside one compile: two threads with
 /// large stacks (the default 2 MiB overflows in Typst under load). Call once, early.
 pub fn init_thread_pool(threads: usize) {
